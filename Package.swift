@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+//
+// vaesweep — theory-versus-simulation sweeps of the high-dimensional linear β-VAE.
+//
+// Layers (each depends only on those above it in this list):
+//   1. Sources/Interop   C system-library targets + tiny header shims (Open MPI, HDF5, OpenBLAS/LAPACK)
+//   2. Sources/Wrappers  safe Swift wrappers: MPIKit, HDF5Kit, LinearAlgebra
+//   3. Sources/Science   pure Swift science, no MPI: VAETheory, VAESimulation
+//   4. Sources/Sweep     grid spec, work distribution, gathering, resume, HDF5 schema
+//   5. Sources/CLI       the `vaesweep` command-line tool and its plots
+import PackageDescription
+
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "vaesweep",
+    products: [
+        .executable(name: "vaesweep", targets: ["vaesweep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // 1. C interop
+        .systemLibrary(name: "CMPI", path: "Sources/Interop/CMPI", pkgConfig: "ompi"),
+        .systemLibrary(name: "CHDF5", path: "Sources/Interop/CHDF5", pkgConfig: "hdf5"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/Interop/COpenBLAS", pkgConfig: "openblas"),
+
+        // 2. Safe Swift wrappers
+        .target(name: "MPIKit", dependencies: ["CMPI"], path: "Sources/Wrappers/MPIKit", swiftSettings: swift5),
+        .target(name: "HDF5Kit", dependencies: ["CHDF5"], path: "Sources/Wrappers/HDF5Kit", swiftSettings: swift5),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], path: "Sources/Wrappers/LinearAlgebra", swiftSettings: swift5),
+
+        // 3. Science (pure Swift + BLAS, no MPI)
+        .target(name: "VAETheory", path: "Sources/Science/VAETheory", swiftSettings: swift5),
+        .target(name: "VAESimulation", dependencies: ["VAETheory", "LinearAlgebra"],
+                path: "Sources/Science/VAESimulation", swiftSettings: swift5),
+
+        // 4. The sweep
+        .target(name: "Sweep",
+                dependencies: ["MPIKit", "HDF5Kit", "VAETheory", "VAESimulation",
+                               .product(name: "TOMLKit", package: "TOMLKit")],
+                path: "Sources/Sweep/Sweep", swiftSettings: swift5),
+
+        // 5. Command line and plots
+        .target(name: "Plots", dependencies: ["HDF5Kit", "VAETheory"], path: "Sources/CLI/Plots", swiftSettings: swift5),
+        .executableTarget(name: "vaesweep",
+                          dependencies: ["Sweep", "Plots", "VAETheory", "VAESimulation", "LinearAlgebra",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/CLI/vaesweep", swiftSettings: swift5),
+
+        .executableTarget(name: "vaesweep-bench",
+                          dependencies: ["Sweep", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit", "HDF5Kit"],
+                          path: "Sources/CLI/vaesweep-bench", swiftSettings: swift5),
+
+        // Test programs and suites
+        .executableTarget(name: "mpi-selftest", dependencies: ["MPIKit"], path: "Tests/MPISelfTest", swiftSettings: swift5),
+        .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra"], swiftSettings: swift5),
+        .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
+        .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "HDF5Kit", "VAETheory", "VAESimulation"], swiftSettings: swift5),
+    ]
+)

@@ -1,0 +1,1 @@
+func runSimulationBenchmark() throws { print("simulation benchmark: not yet written") }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A JSON object whose keys keep their insertion order (one object per output line).
+/// Doubles print with Swift's shortest round-trip representation, so a reader recovers the
+/// exact binary value; non-finite doubles print as `null`.
+struct JSONObject {
+    private var fields: [(String, String)] = []
+
+    mutating func add(_ key: String, _ value: Double) {
+        fields.append((key, value.isFinite ? "\(value)" : "null"))
+    }
+    mutating func add(_ key: String, _ value: Int) { fields.append((key, "\(value)")) }
+    mutating func add(_ key: String, _ value: Bool) { fields.append((key, value ? "true" : "false")) }
+    mutating func add(_ key: String, _ value: String) { fields.append((key, JSONObject.quote(value))) }
+
+    var line: String { "{" + fields.map { "\(JSONObject.quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}" }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Print a one-line error naming the offending option/field and exit with `code` (2 = bad input).
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data(("vaesweep: error: " + message + "\n").utf8))
+    exit(code)
+}
