@@ -60,5 +60,6 @@ let package = Package(
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "HDF5Kit", "VAETheory", "VAESimulation"], swiftSettings: swift5),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots", "HDF5Kit", "VAETheory"], swiftSettings: swift5),
     ]
 )
