@@ -1,7 +1,68 @@
 import ArgumentParser
+import Foundation
+import LinearAlgebra
+import MPIKit
+import Sweep
 
-// Temporary: replaced by the real command in its own issue.
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not yet implemented)", shouldDisplay: false)
-    func run() throws { fail("'run' is not implemented yet", code: 1) }
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a sweep (theory + simulation on a grid) under MPI and gather it into one HDF5 file.",
+        discussion: """
+        Run alone or under `mpirun -np K` / `srun`: every rank computes, rank 0 also gathers and writes.
+        Exit status: 0 complete; 2 bad input (nothing started); 3 interrupted by SIGTERM/SIGUSR1 \
+        (partial file PATH.partial and journal PATH.journal written: rerun with --resume); 1 other failure.
+        """
+    )
+
+    @Argument(help: "The sweep specification (TOML).")
+    var spec: String
+
+    @Option(help: "Output HDF5 file (default: [output].path of the spec, else results.h5).")
+    var output: String?
+
+    @Flag(help: "Continue an interrupted sweep of the same spec from PATH.journal.")
+    var resume = false
+
+    @Flag(help: "With --resume: recompute the points that failed.")
+    var retryFailed = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @Flag(help: "Print the grid sizes, unit count and cost share per N, then exit.")
+    var dryRun = false
+
+    /// Print only once per job: on launch rank 0 (or when not launched by mpirun/srun).
+    static var isLaunchRankZero: Bool {
+        let env = ProcessInfo.processInfo.environment
+        for k in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"] { if let r = env[k] { return r == "0" } }
+        return true
+    }
+
+    func run() throws {
+        let quietErrors = !RunCommand.isLaunchRankZero
+        func bad(_ e: Error) -> Never {
+            if quietErrors { Foundation.exit(2) }
+            fail("spec \(e)")
+        }
+        let parsed: SweepSpec
+        do { parsed = try SweepSpec.load(path: spec) } catch { bad(error) }
+        var options = RunOptions(outputPath: output ?? parsed.outputPath ?? "results.h5")
+        options.resume = resume || retryFailed
+        options.retryFailed = retryFailed
+        options.quiet = quiet
+
+        if dryRun {
+            if RunCommand.isLaunchRankZero { print(DryRun.report(Grid(spec: parsed), output: options.outputPath)) }
+            return
+        }
+        do { try preflight(spec: parsed, options: options) } catch { bad(error) }
+
+        BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
+        let comm = try MPI.initialize()
+        let code = try SweepRunner.run(spec: parsed, options: options, comm: comm)
+        MPI.finalize()
+        if code != 0 { throw ExitCode(code) }
+    }
 }

@@ -1,0 +1,255 @@
+// The sweep specification: a TOML file parsed with TOMLKit into a validated `SweepSpec`.
+// Every problem is a `SpecError` naming the offending key, so the CLI can print one line and
+// exit 2 before any MPI work starts.
+import Foundation
+import TOMLKit
+import VAESimulation
+import VAETheory
+
+/// A problem with the spec (or with how it is used), naming the key.
+public struct SpecError: Error, CustomStringConvertible, Equatable {
+    public let key: String
+    public let message: String
+    public init(_ key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { key.isEmpty ? message : "\(key): \(message)" }
+}
+
+/// A validated sweep specification.
+public struct SweepSpec: Equatable, Sendable {
+    public var rho: Double = 1
+    public var eta: Double = 1
+    public var spike: Spike = .ones
+    public var alpha: [Double] = []
+    public var beta: [Double] = []
+    public var lambda: [Double] = []
+    public var N: [Int] = []
+    public var seeds: Int = 0
+    public var simulate: Bool = true
+    public var solver: Solver = .gd
+    public var rootSeed: UInt64 = 1
+    public var tolerance: Double? = nil
+    public var maxSteps: Int? = nil
+    public var outputPath: String? = nil
+    /// The TOML text as given (stored in the results file for provenance).
+    public var text: String = ""
+
+    public init() {}
+
+    /// Domains: those of the theory engine, so every grid point is solvable.
+    public static let alphaRange = TheoryInput.alphaRange
+    public static let betaRange = TheoryInput.betaRange
+    public static let lambdaRange = TheoryInput.lambdaRange
+    public static let nRange = 2...100_000
+    public static let maxSeeds = 1_000_000
+
+    /// A canonical, order-fixed text of everything that determines the numbers (not the output
+    /// path): two specs are the same sweep exactly when their canonical forms are equal.
+    public var canonical: String {
+        func list(_ xs: [Double]) -> String { "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]" }
+        var lines = [
+            "model.rho = \(rho)", "model.eta = \(eta)", "model.spike = \(spike.rawValue)",
+            "grid.alpha = \(list(alpha))", "grid.beta = \(list(beta))", "grid.lambda = \(list(lambda))",
+            "simulation.run = \(simulate)",
+        ]
+        if simulate {
+            lines += [
+                "grid.N = [" + N.map(String.init).joined(separator: ", ") + "]", "grid.seeds = \(seeds)",
+                "simulation.solver = \(solver.rawValue)", "simulation.seed = \(rootSeed)",
+                "simulation.tolerance = \(tolerance.map { "\($0)" } ?? "default")",
+                "simulation.max_steps = \(maxSteps.map { "\($0)" } ?? "default")",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    // MARK: parsing
+
+    /// Parse and validate a spec file.
+    public static func load(path: String) throws -> SweepSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecError("", "cannot read spec file '\(path)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecError("", "spec file '\(path)' is not UTF-8 text")
+        }
+        return try parse(text)
+    }
+
+    /// Parse and validate spec text.
+    public static func parse(_ text: String) throws -> SweepSpec {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw SpecError("", "TOML syntax error at line \(e.source.begin.line), column \(e.source.begin.column): \(e.description)")
+        }
+        var spec = SweepSpec()
+        spec.text = text
+        try checkKeys(root, allowed: ["model", "grid", "simulation", "output"], prefix: "")
+
+        let model = try table(root, "model", required: false)
+        let grid = try table(root, "grid", required: true)!
+        let sim = try table(root, "simulation", required: false)
+        let output = try table(root, "output", required: false)
+        if let model { try checkKeys(model, allowed: ["rho", "eta", "spike"], prefix: "model.") }
+        try checkKeys(grid, allowed: ["alpha", "beta", "lambda", "N", "seeds"], prefix: "grid.")
+        if let sim { try checkKeys(sim, allowed: ["run", "solver", "seed", "tolerance", "max_steps"], prefix: "simulation.") }
+        if let output { try checkKeys(output, allowed: ["path"], prefix: "output.") }
+
+        if let model {
+            if let v = try number(model, "rho", "model.rho") {
+                guard v >= 0 else { throw SpecError("model.rho", "must be ≥ 0 (got \(v))") }
+                spec.rho = v
+            }
+            if let v = try number(model, "eta", "model.eta") {
+                guard v > 0 else { throw SpecError("model.eta", "must be > 0 (got \(v))") }
+                spec.eta = v
+            }
+            if let s = try string(model, "spike", "model.spike") {
+                guard let k = Spike(rawValue: s) else {
+                    throw SpecError("model.spike", "must be \"ones\" or \"gaussian\" (got \"\(s)\")")
+                }
+                spec.spike = k
+            }
+        }
+        if let sim {
+            if let v = sim["run"] {
+                guard let b = v.bool else { throw SpecError("simulation.run", "must be true or false (got \(v.type))") }
+                spec.simulate = b
+            }
+            if let s = try string(sim, "solver", "simulation.solver") {
+                guard let k = Solver(rawValue: s) else {
+                    throw SpecError("simulation.solver", "must be \"gd\", \"adam\" or \"exact\" (got \"\(s)\")")
+                }
+                spec.solver = k
+            }
+            if let v = try integer(sim, "seed", "simulation.seed") {
+                guard v >= 0 else { throw SpecError("simulation.seed", "must be ≥ 0 (got \(v))") }
+                spec.rootSeed = UInt64(v)
+            }
+            if let v = try number(sim, "tolerance", "simulation.tolerance") {
+                guard v > 0, v < 1 else { throw SpecError("simulation.tolerance", "must be in (0, 1) (got \(v))") }
+                spec.tolerance = v
+            }
+            if let v = try integer(sim, "max_steps", "simulation.max_steps") {
+                guard v >= 1, v <= 1_000_000_000 else { throw SpecError("simulation.max_steps", "must be in 1 … 1e9 (got \(v))") }
+                spec.maxSteps = v
+            }
+        }
+        if let output, let p = try string(output, "path", "output.path") {
+            guard !p.isEmpty else { throw SpecError("output.path", "must not be empty") }
+            spec.outputPath = p
+        }
+
+        spec.alpha = try axis(grid, "alpha", "grid.alpha", domain: alphaRange)
+        spec.beta = try axis(grid, "beta", "grid.beta", domain: betaRange)
+        spec.lambda = try axis(grid, "lambda", "grid.lambda", domain: lambdaRange)
+        if spec.simulate {
+            guard grid["N"] != nil else { throw SpecError("grid.N", "required when simulation.run is true") }
+            let ns = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound))
+            guard ns.allSatisfy({ $0 == $0.rounded() }) else { throw SpecError("grid.N", "must be integers") }
+            spec.N = ns.map { Int($0) }
+            guard let seeds = try integer(grid, "seeds", "grid.seeds") else {
+                throw SpecError("grid.seeds", "required when simulation.run is true")
+            }
+            guard seeds >= 1, seeds <= maxSeeds else { throw SpecError("grid.seeds", "must be in 1 … \(maxSeeds) (got \(seeds))") }
+            spec.seeds = seeds
+        } else {
+            // A theory-only sweep may still name N/seeds (ignored), but they must be well-formed.
+            if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: 2...1e5) }
+            if grid["seeds"] != nil { _ = try integer(grid, "seeds", "grid.seeds") }
+        }
+        return spec
+    }
+
+    // MARK: helpers
+
+    private static func checkKeys(_ t: TOMLTable, allowed: Set<String>, prefix: String) throws {
+        for k in t.keys.sorted() where !allowed.contains(k) {
+            throw SpecError(prefix + k, "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private static func table(_ t: TOMLTable, _ key: String, required: Bool) throws -> TOMLTable? {
+        guard let v = t[key] else {
+            if required { throw SpecError(key, "missing table [\(key)]") }
+            return nil
+        }
+        guard let tab = v.table else { throw SpecError(key, "must be a table [\(key)] (got \(v.type))") }
+        return tab
+    }
+
+    /// A finite number (integers accepted).
+    private static func number(_ t: TOMLTable, _ key: String, _ name: String) throws -> Double? {
+        guard let v = t[key] else { return nil }
+        return try finite(v, name)
+    }
+
+    private static func finite(_ v: TOMLValueConvertible, _ name: String) throws -> Double {
+        let x: Double
+        if let d = v.double { x = d } else if let i = v.int { x = Double(i) } else {
+            throw SpecError(name, "must be a number (got \(v.type))")
+        }
+        guard x.isFinite else { throw SpecError(name, "must be finite (got \(x))") }
+        return x
+    }
+
+    private static func integer(_ t: TOMLTable, _ key: String, _ name: String) throws -> Int? {
+        guard let v = t[key] else { return nil }
+        guard let i = v.int else { throw SpecError(name, "must be an integer (got \(v.type))") }
+        return i
+    }
+
+    private static func string(_ t: TOMLTable, _ key: String, _ name: String) throws -> String? {
+        guard let v = t[key] else { return nil }
+        guard let s = v.string else { throw SpecError(name, "must be a string (got \(v.type))") }
+        return s
+    }
+
+    /// A grid axis: a non-empty list of distinct finite values in `domain`, or a range table
+    /// `{ start, stop, count, scale = "linear" | "log" }`.
+    static func axis(_ t: TOMLTable, _ key: String, _ name: String, domain: ClosedRange<Double>) throws -> [Double] {
+        guard let v = t[key] else { throw SpecError(name, "required") }
+        var values: [Double]
+        if let arr = v.array {
+            guard !arr.isEmpty else { throw SpecError(name, "must not be empty") }
+            values = try arr.enumerated().map { i, e in try finite(e, "\(name)[\(i)]") }
+        } else if let r = v.table {
+            try checkKeys(r, allowed: ["start", "stop", "count", "scale"], prefix: name + ".")
+            guard let start = try number(r, "start", name + ".start") else { throw SpecError(name + ".start", "required") }
+            guard let stop = try number(r, "stop", name + ".stop") else { throw SpecError(name + ".stop", "required") }
+            guard let count = try integer(r, "count", name + ".count") else { throw SpecError(name + ".count", "required") }
+            guard count >= 1 else { throw SpecError(name + ".count", "must be ≥ 1 (got \(count))") }
+            guard count <= 10_000_000 else { throw SpecError(name + ".count", "must be ≤ 1e7 (got \(count))") }
+            let scale = try string(r, "scale", name + ".scale") ?? "linear"
+            switch scale {
+            case "linear":
+                values = (0..<count).map { i in count == 1 ? start : start + (stop - start) * Double(i) / Double(count - 1) }
+            case "log":
+                guard start > 0, stop > 0 else {
+                    throw SpecError(name, "a log range needs start > 0 and stop > 0 (got \(start) … \(stop))")
+                }
+                let (l0, l1) = (log(start), log(stop))
+                values = (0..<count).map { i in
+                    count == 1 ? start : (i == count - 1 ? stop : exp(l0 + (l1 - l0) * Double(i) / Double(count - 1)))
+                }
+            default:
+                throw SpecError(name + ".scale", "must be \"linear\" or \"log\" (got \"\(scale)\")")
+            }
+            if count > 1 && start == stop { throw SpecError(name, "start == stop gives duplicate values") }
+        } else {
+            throw SpecError(name, "must be a list or a { start, stop, count, scale } table (got \(v.type))")
+        }
+        for x in values where !domain.contains(x) {
+            throw SpecError(name, "value \(x) outside [\(domain.lowerBound), \(domain.upperBound)]")
+        }
+        var seen = Set<Double>()
+        for x in values where !seen.insert(x).inserted {
+            throw SpecError(name, "duplicate value \(x)")
+        }
+        return values
+    }
+}

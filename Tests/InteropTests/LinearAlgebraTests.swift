@@ -1,0 +1,122 @@
+import LinearAlgebra
+import XCTest
+
+/// BLAS/LAPACK against naive Swift loops on random matrices.
+final class LinearAlgebraTests: XCTestCase {
+    func randomMatrix(_ rows: Int, _ cols: Int, seed: UInt64) -> [Double] {
+        var rng = TestRNG(state: seed)
+        return (0..<(rows * cols)).map { _ in rng.uniform() }
+    }
+
+    func testGramMatchesNaiveLoops() {
+        let p = 37, n = 11
+        let x = randomMatrix(p, n, seed: 1)
+        let c = BLAS.gram(x, rows: p, n: n, alpha: 0.5)
+        for i in 0..<n {
+            for j in 0..<n {
+                var s = 0.0
+                for mu in 0..<p { s += x[mu * n + i] * x[mu * n + j] }
+                XCTAssertEqual(c[i * n + j], 0.5 * s, accuracy: 1e-12)
+            }
+        }
+    }
+
+    func testBlockedSyrkEqualsOneShot() {
+        let p = 50, n = 9
+        let x = randomMatrix(p, n, seed: 2)
+        var c = [Double](repeating: 0, count: n * n)
+        x.withUnsafeBufferPointer { xp in
+            c.withUnsafeMutableBufferPointer { cp in
+                for start in stride(from: 0, to: p, by: 16) {
+                    let rows = min(16, p - start)
+                    let block = UnsafeBufferPointer(rebasing: xp[(start * n)..<((start + rows) * n)])
+                    BLAS.syrkGram(block, rows: rows, n: n, alpha: 1, beta: start == 0 ? 0 : 1, into: cp)
+                }
+            }
+        }
+        BLAS.symmetrizeUpper(&c, n: n)
+        let full = BLAS.gram(x, rows: p, n: n)
+        for k in 0..<(n * n) { XCTAssertEqual(c[k], full[k], accuracy: 1e-12) }
+    }
+
+    func testGemvAndDot() {
+        let r = 13, c = 7
+        let a = randomMatrix(r, c, seed: 3), x = randomMatrix(c, 1, seed: 4), xt = randomMatrix(r, 1, seed: 5)
+        let y = BLAS.matvec(a, rows: r, cols: c, x)
+        var yt = [Double](repeating: 1, count: c)
+        BLAS.gemv(a, rows: r, cols: c, xt, alpha: 2, beta: -1, y: &yt, transpose: true)
+        for i in 0..<r {
+            var s = 0.0
+            for j in 0..<c { s += a[i * c + j] * x[j] }
+            XCTAssertEqual(y[i], s, accuracy: 1e-13)
+        }
+        for j in 0..<c {
+            var s = 0.0
+            for i in 0..<r { s += a[i * c + j] * xt[i] }
+            XCTAssertEqual(yt[j], 2 * s - 1, accuracy: 1e-13)
+        }
+        XCTAssertEqual(BLAS.dot(x, x), x.reduce(0) { $0 + $1 * $1 }, accuracy: 1e-13)
+    }
+
+    func symmetricRandom(_ n: Int, seed: UInt64) -> [Double] {
+        let b = randomMatrix(n, n, seed: seed)
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { a[i * n + j] = b[i * n + j] + b[j * n + i] } }
+        return a
+    }
+
+    func residual(_ a: [Double], _ n: Int, _ v: [Double], _ l: Double) -> Double {
+        var r = 0.0
+        for i in 0..<n {
+            var s = 0.0
+            for j in 0..<n { s += a[i * n + j] * v[j] }
+            r += (s - l * v[i]) * (s - l * v[i])
+        }
+        return r.squareRoot()
+    }
+
+    func testFullEigenDecomposition() throws {
+        let n = 40
+        let a = symmetricRandom(n, seed: 6)
+        let norm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let e = try LAPACK.symmetricEigen(a, n: n)
+        XCTAssertEqual(e.values.count, n)
+        for j in 1..<n { XCTAssertGreaterThanOrEqual(e.values[j - 1], e.values[j]) }
+        // trace = sum of eigenvalues, Frobenius² = sum of squares (independent invariants)
+        XCTAssertEqual(e.values.reduce(0, +), (0..<n).reduce(0) { $0 + a[$1 * n + $1] }, accuracy: 1e-10 * norm)
+        XCTAssertEqual(e.values.reduce(0) { $0 + $1 * $1 }, norm * norm, accuracy: 1e-10 * norm * norm)
+        for j in 0..<n {
+            let v = e.vector(j)
+            XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-12)
+            XCTAssertLessThan(residual(a, n, v, e.values[j]), 1e-10 * norm)
+        }
+    }
+
+    func testTopEigenpairsMatchPowerIteration() throws {
+        let n = 30
+        // A spiked matrix with a clear top eigenvalue: I + 5 u uᵀ + small noise.
+        var a = symmetricRandom(n, seed: 7).map { 0.01 * $0 }
+        var rng = TestRNG(state: 8)
+        let u = (0..<n).map { _ in rng.uniform() }
+        let un = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for i in 0..<n { for j in 0..<n { a[i * n + j] += 5 * u[i] * u[j] / (un * un) + (i == j ? 1 : 0) } }
+        let norm = a.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let top = try LAPACK.symmetricTopEigen(a, n: n, k: 3)
+        let full = try LAPACK.symmetricEigen(a, n: n)
+        for j in 0..<3 {
+            XCTAssertEqual(top.values[j], full.values[j], accuracy: 1e-12 * norm)
+            XCTAssertLessThan(residual(a, n, top.vector(j), top.values[j]), 1e-10 * norm)
+        }
+        // Independent reference: power iteration for the top eigenvector (up to sign).
+        var v = [Double](repeating: 1, count: n)
+        for _ in 0..<2000 {
+            var w = [Double](repeating: 0, count: n)
+            for i in 0..<n { for j in 0..<n { w[i] += a[i * n + j] * v[j] } }
+            let wn = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            v = w.map { $0 / wn }
+        }
+        let t = top.vector(0)
+        let sign: Double = zip(t, v).reduce(0) { $0 + $1.0 * $1.1 } >= 0 ? 1 : -1
+        for i in 0..<n { XCTAssertEqual(sign * t[i], v[i], accuracy: 1e-9) }
+    }
+}

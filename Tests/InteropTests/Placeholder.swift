@@ -1,2 +1,0 @@
-import XCTest
-final class InteropTestsPlaceholder: XCTestCase { func testNothing() {} }
