@@ -1,2 +1,0 @@
-import XCTest
-final class TheoryTestsPlaceholder: XCTestCase { func testNothing() {} }
