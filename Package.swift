@@ -56,10 +56,11 @@ let package = Package(
 
         // Test programs and suites
         .executableTarget(name: "mpi-selftest", dependencies: ["MPIKit"], path: "Tests/MPISelfTest", swiftSettings: swift5),
-        .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra"], swiftSettings: swift5),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift5),
+        .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "HDF5Kit", "VAETheory", "VAESimulation"], swiftSettings: swift5),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "PlotsTests", dependencies: ["Plots", "HDF5Kit", "VAETheory"], swiftSettings: swift5),
     ]
 )

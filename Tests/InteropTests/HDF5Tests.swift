@@ -1,4 +1,5 @@
 import HDF5Kit
+import TestSupport
 import XCTest
 
 /// HDF5 round trip through the wrapper, cross-checked with the `h5dump` tool.

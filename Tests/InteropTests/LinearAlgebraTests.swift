@@ -1,4 +1,5 @@
 import LinearAlgebra
+import TestSupport
 import XCTest
 
 /// BLAS/LAPACK against naive Swift loops on random matrices.

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// MPI for real: three ranks under mpirun, every collective and point-to-point call checked on

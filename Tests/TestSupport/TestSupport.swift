@@ -1,11 +1,13 @@
+// Shared helpers for the test suites: running the built executables (mpirun included) with a
+// clean MPI environment, temporary directories, a tiny deterministic generator.
 import Foundation
 
 /// Directory holding the built products (the test bundle sits beside the executables).
-let productsDirectory: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+public let productsDirectory: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
 /// Run a program; environment variables set by an in-process MPI (OMPI_*, PMIX_*, OPAL_*) are
 /// stripped so a child `mpirun` starts clean (see NOTES-interop.md), and root is allowed.
-func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:])
+public func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:])
     throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
@@ -37,21 +39,91 @@ func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [
 }
 
 /// A fresh temporary directory.
-func temporaryDirectory(_ tag: String) throws -> URL {
+public func temporaryDirectory(_ tag: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vaesweep-\(tag)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
 }
 
 /// A small deterministic generator for test matrices (SplitMix64).
-struct TestRNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
+public struct TestRNG {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 * 2 - 1 }
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 * 2 - 1 }
+}
+
+/// The built `vaesweep` executable.
+public var vaesweepPath: String { productsDirectory.appendingPathComponent("vaesweep").path }
+
+/// Run `vaesweep ARGS` (optionally under `mpirun -np ranks --oversubscribe`).
+public func runVaesweep(_ arguments: [String], ranks: Int? = nil, in directory: URL? = nil)
+    throws -> (status: Int32, stdout: String, stderr: String) {
+    if let ranks {
+        return try runProcess("/usr/bin/mpirun", ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", vaesweepPath] + arguments)
+    }
+    return try runProcess(vaesweepPath, arguments)
+}
+
+/// Parse one flat JSON object per line (string, number, true/false/null values). Numbers go
+/// through `Double(String)`, which rounds correctly; Foundation's JSONSerialization on Linux can
+/// be off in the last bit, which would break the exact comparisons the tests make.
+public func jsonLines(_ text: String) throws -> [[String: Any]] {
+    struct ParseError: Error, CustomStringConvertible { let description: String }
+    return try text.split(separator: "\n").map { line in
+        var obj: [String: Any] = [:]
+        let chars = Array(line.unicodeScalars)
+        var i = 0
+        func skip() { while i < chars.count, chars[i] == " " || chars[i] == "," || chars[i] == ":" { i += 1 } }
+        func string() throws -> String {
+            guard chars[i] == "\"" else { throw ParseError(description: "expected a string in \(line)") }
+            i += 1
+            var out = String.UnicodeScalarView()
+            while chars[i] != "\"" {
+                if chars[i] == "\\" {
+                    i += 1
+                    switch chars[i] {
+                    case "n": out.append("\n")
+                    case "t": out.append("\t")
+                    case "u":
+                        let hex = String(String.UnicodeScalarView(chars[(i + 1)...(i + 4)]))
+                        out.append(Unicode.Scalar(UInt32(hex, radix: 16)!)!)
+                        i += 4
+                    default: out.append(chars[i])
+                    }
+                } else { out.append(chars[i]) }
+                i += 1
+            }
+            i += 1
+            return String(out)
+        }
+        guard chars.first == "{" else { throw ParseError(description: "not an object: \(line)") }
+        i = 1
+        while true {
+            skip()
+            if chars[i] == "}" { break }
+            let key = try string()
+            skip()
+            if chars[i] == "\"" { obj[key] = try string(); continue }
+            let start = i
+            while i < chars.count, !(chars[i] == "," || chars[i] == "}" || chars[i] == " ") { i += 1 }
+            let token = String(String.UnicodeScalarView(chars[start..<i]))
+            switch token {
+            case "true": obj[key] = true
+            case "false": obj[key] = false
+            case "null": obj[key] = NSNull()
+            default:
+                if let n = Int(token) { obj[key] = n } else if let x = Double(token) { obj[key] = x } else {
+                    throw ParseError(description: "bad value \(token) in \(line)")
+                }
+            }
+        }
+        return obj
+    }
 }

@@ -1,7 +1,55 @@
 import ArgumentParser
+import Foundation
+import Plots
 
-// Temporary: replaced by the real command in its own issue.
+/// `vaesweep plot RESULTS.h5 [--out DIR]`: the study's figures as SVG (and PNG with rsvg-convert).
 struct PlotCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plot", abstract: "(not yet implemented)", shouldDisplay: false)
-    func run() throws { fail("'plot' is not implemented yet", code: 1) }
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Write the study's figures (SVG, and PNG if rsvg-convert is installed) from a results file.",
+        discussion: """
+            Figures: eps_g_vs_alpha (ε_g versus α, theory lines per β, simulation mean ± std per N), \
+            phase_diagram ((α, β) plane per λ: theory phases, β_c(α), BBP line, β = ρ + η, simulated phases), \
+            rate_distortion (test distortion versus test rate with the Gaussian-source curve) and \
+            agreement (|simulation − theory| of ε_g versus N with a 1/√N guide; only with simulations). \
+            Missing points (NaN, status not ok) are skipped.
+            """)
+
+    @Argument(help: "Results file written by `vaesweep run`.")
+    var results: String
+
+    @Option(name: .long, help: "Output directory (created if needed).")
+    var out: String = "figures"
+
+    @Flag(name: .long, help: "Write SVG only, even if rsvg-convert is available.")
+    var noPng = false
+
+    @Flag(name: .long, help: "Print one JSON object per written file instead of plain paths.")
+    var json = false
+
+    func run() throws {
+        let data: ResultsData
+        do { data = try ResultsData.read(path: results) } catch { fail("\(error)") }
+        let figures = Figures.all(data)
+        let written: [String]
+        do { written = try FigureWriter.write(figures, to: out, png: !noPng) } catch {
+            fail("cannot write figures to '\(out)': \(error.localizedDescription)", code: 1)
+        }
+        for path in written {
+            if json {
+                var o = JSONObject()
+                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                o.add("figure", name)
+                o.add("format", (path as NSString).pathExtension)
+                o.add("path", path)
+                if let f = figures.first(where: { $0.name == name }) { o.add("series", f.series.count) }
+                print(o.line)
+            } else {
+                print(path)
+            }
+        }
+        let notes = figures.flatMap { f in f.notes.map { "\(f.name): \($0)" } }
+            + (data.hasSimulation ? [] : ["agreement: skipped (no simulation data in the file)"])
+        for n in notes { FileHandle.standardError.write(Data(("note: " + n + "\n").utf8)) }
+    }
 }

@@ -60,6 +60,7 @@ struct RunCommand: ParsableCommand {
         do { try preflight(spec: parsed, options: options) } catch { bad(error) }
 
         BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
+        SweepRunner.installSignalHandlers()  // before MPI_Init: an early drain signal must not kill the rank
         let comm = try MPI.initialize()
         let code = try SweepRunner.run(spec: parsed, options: options, comm: comm)
         MPI.finalize()

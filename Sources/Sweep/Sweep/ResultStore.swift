@@ -216,7 +216,7 @@ public final class ResultStore {
                          units: nil, extra: phaseFlags)
             try variable("sim_steps", simSteps, shape: simShape, fill: Int64(-1), longName: "training steps taken", units: "1")
             try variable("sim_grad_norm", simGradNorm, shape: simShape, fill: Double.nan,
-                         longName: "final relative gradient norm", units: "1")
+                         longName: "final gradient norm of the loss per sample", units: "1")
             try variable("sim_seconds", simSeconds, shape: simShape, fill: Double.nan,
                          longName: "training wall time of the point (diagnostic; not reproducible)", units: "s")
             try variable("status", status, shape: simShape, fill: PointStatus.notRun.rawValue,

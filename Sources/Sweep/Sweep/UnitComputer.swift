@@ -60,7 +60,7 @@ public struct UnitComputer: Sendable {
                     let res = try Trainer.train(data, beta: pair.beta, lambda: pair.lambda, options: options)
                     let ok = res.converged && res.finiteLoss && UnitComputer.values(res.observables).allSatisfy { $0.isFinite }
                     out += UnitComputer.values(res.observables)
-                    out += [Double(res.observables.phase.rawValue), Double(res.steps), res.relativeGradNorm, res.seconds,
+                    out += [Double(res.observables.phase.rawValue), Double(res.steps), res.gradNorm, res.seconds,
                             Double((ok ? PointStatus.ok : PointStatus.failed).rawValue)]
                 } catch {
                     out += UnitComputer.failedPoint

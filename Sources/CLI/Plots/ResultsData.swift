@@ -1,0 +1,218 @@
+// ResultsData: a results file (the schema written by `vaesweep run`) read into memory as
+// coordinates plus flat row-major arrays, with index helpers and NaN-aware statistics.
+import Foundation
+import HDF5Kit
+
+/// A results file that cannot be read as the schema expects.
+public struct ResultsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
+/// The observables stored per grid point, as named in the file (`theory_<q>`, `sim_<q>`).
+public let resultQuantities = ["m", "d", "Q", "E", "R", "D", "eps_g",
+                               "rate_train", "rate_test", "dist_train", "dist_test"]
+
+/// Status codes of `status` (one per simulated point).
+public enum PointStatus: Int8 {
+    case notRun = 0, ok = 1, failed = 2
+}
+
+/// A results file in memory. Theory arrays have shape (alpha, beta, lam); simulation arrays
+/// (alpha, beta, lam, N, seed); both row-major. Points not run are NaN (phases −1).
+public struct ResultsData {
+    public var path: String
+    public var alpha: [Double]
+    public var beta: [Double]
+    public var lam: [Double]
+    /// System sizes and replicate indices (empty for a theory-only file).
+    public var N: [Int]
+    public var seeds: [Int]
+    public var rho: Double
+    public var eta: Double
+    /// Root string attributes that were present (spike, solver, provenance …).
+    public var attributes: [String: String]
+    public var pointsDone: Int?
+    public var pointsTotal: Int?
+    /// `theory_<q>` by q; a quantity absent from the file is absent here.
+    public var theory: [String: [Double]]
+    public var theoryPhase: [Int8]?
+    /// `sim_<q>` by q.
+    public var sim: [String: [Double]]
+    public var simPhase: [Int8]?
+    /// `status` (nil in a theory-only file, or a file that lacks it: then finite values count as ok).
+    public var status: [Int8]?
+
+    public init(path: String = "", alpha: [Double], beta: [Double], lam: [Double], N: [Int] = [], seeds: [Int] = [],
+                rho: Double, eta: Double, attributes: [String: String] = [:], pointsDone: Int? = nil, pointsTotal: Int? = nil,
+                theory: [String: [Double]] = [:], theoryPhase: [Int8]? = nil,
+                sim: [String: [Double]] = [:], simPhase: [Int8]? = nil, status: [Int8]? = nil) {
+        self.path = path; self.alpha = alpha; self.beta = beta; self.lam = lam; self.N = N; self.seeds = seeds
+        self.rho = rho; self.eta = eta; self.attributes = attributes
+        self.pointsDone = pointsDone; self.pointsTotal = pointsTotal
+        self.theory = theory; self.theoryPhase = theoryPhase
+        self.sim = sim; self.simPhase = simPhase; self.status = status
+    }
+
+    // MARK: shape helpers
+
+    public var theoryShape: [Int] { [alpha.count, beta.count, lam.count] }
+    public var simShape: [Int] { [alpha.count, beta.count, lam.count, N.count, seeds.count] }
+    public var theoryCount: Int { theoryShape.reduce(1, *) }
+    public var simCount: Int { simShape.reduce(1, *) }
+
+    /// Whether the file carries any simulation data at all.
+    public var hasSimulation: Bool { !N.isEmpty && !seeds.isEmpty && !sim.isEmpty }
+
+    @inline(__always) public func theoryIndex(_ a: Int, _ b: Int, _ l: Int) -> Int {
+        (a * beta.count + b) * lam.count + l
+    }
+
+    @inline(__always) public func simIndex(_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Int {
+        (((a * beta.count + b) * lam.count + l) * N.count + n) * seeds.count + s
+    }
+
+    /// Theory value of `q` at a grid point (NaN if absent).
+    public func theoryValue(_ q: String, _ a: Int, _ b: Int, _ l: Int) -> Double {
+        guard let arr = theory[q] else { return .nan }
+        return arr[theoryIndex(a, b, l)]
+    }
+
+    /// Theory phase at a grid point (nil if absent or not a valid phase code).
+    public func theoryPhaseAt(_ a: Int, _ b: Int, _ l: Int) -> Int8? {
+        guard let p = theoryPhase?[theoryIndex(a, b, l)], (0...2).contains(p) else { return nil }
+        return p
+    }
+
+    /// Whether a simulated replicate counts (status ok, or no status dataset).
+    public func isOK(_ i: Int) -> Bool {
+        guard let status else { return true }
+        return status[i] == PointStatus.ok.rawValue
+    }
+
+    /// The usable replicate values of `q` at (a, b, l, n): status ok and finite.
+    public func simValues(_ q: String, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> [Double] {
+        guard let arr = sim[q], hasSimulation else { return [] }
+        var out: [Double] = []
+        for s in 0..<seeds.count {
+            let i = simIndex(a, b, l, n, s)
+            if isOK(i) && arr[i].isFinite { out.append(arr[i]) }
+        }
+        return out
+    }
+
+    /// Seed statistics of `q` at (a, b, l, n).
+    public func simStats(_ q: String, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> SampleStats {
+        SampleStats(simValues(q, a, b, l, n))
+    }
+
+    /// The phase most replicates at (a, b, l, n) ended in (ties go to the higher code); nil if none.
+    public func simMajorityPhase(_ a: Int, _ b: Int, _ l: Int, _ n: Int) -> Int8? {
+        guard let simPhase, hasSimulation else { return nil }
+        var counts = [0, 0, 0]
+        for s in 0..<seeds.count {
+            let i = simIndex(a, b, l, n, s)
+            let p = simPhase[i]
+            if isOK(i) && (0...2).contains(p) { counts[Int(p)] += 1 }
+        }
+        guard let best = counts.max(), best > 0 else { return nil }
+        return Int8(counts.lastIndex(of: best)!)
+    }
+
+    /// Count of simulated replicates by status code (0 not run, 1 ok, 2 failed); nil without `status`.
+    public func statusCounts() -> [Int8: Int]? {
+        guard let status else { return nil }
+        var c: [Int8: Int] = [:]
+        for s in status { c[s, default: 0] += 1 }
+        return c
+    }
+
+    // MARK: reading
+
+    /// Read a results file. Throws `ResultsError` naming the path (missing file, not HDF5,
+    /// missing coordinates, inconsistent shapes).
+    public static func read(path: String) throws -> ResultsData {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ResultsError("results file '\(path)' does not exist")
+        }
+        let file: HDF5File
+        do { file = try HDF5File.open(path) } catch {
+            throw ResultsError("cannot open results file '\(path)' as HDF5: \(error)")
+        }
+        defer { try? file.close() }
+        func coord(_ name: String) throws -> [Double] {
+            guard file.contains(name) else { throw ResultsError("results file '\(path)' has no '\(name)' coordinate") }
+            let ds = try file.openDataset(name)
+            guard ds.shape.count == 1 else { throw ResultsError("results file '\(path)': '\(name)' is not 1-D (shape \(ds.shape))") }
+            return try ds.read(Double.self)
+        }
+        func intCoord(_ name: String) throws -> [Int] {
+            guard file.contains(name) else { return [] }
+            let ds = try file.openDataset(name)
+            guard ds.shape.count == 1 else { throw ResultsError("results file '\(path)': '\(name)' is not 1-D (shape \(ds.shape))") }
+            return try ds.read(Int64.self).map { Int($0) }
+        }
+        do {
+            let alpha = try coord("alpha"), beta = try coord("beta"), lam = try coord("lam")
+            let N = try intCoord("N"), seeds = try intCoord("seed")
+            func scalar(_ name: String) -> Double? {
+                guard file.hasAttribute(name), let v = try? file.attribute(name, as: Double.self).first else { return nil }
+                return v
+            }
+            guard let rho = scalar("rho"), let eta = scalar("eta") else {
+                throw ResultsError("results file '\(path)' lacks the root attributes 'rho' and 'eta'")
+            }
+            var data = ResultsData(path: path, alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds, rho: rho, eta: eta)
+            let intAttr: (String) -> Int? = { name in
+                guard file.hasAttribute(name), let v = try? file.attribute(name, as: Int64.self).first else { return nil }
+                return Int(v)
+            }
+            data.pointsDone = intAttr("points_done")
+            data.pointsTotal = intAttr("points_total")
+            for name in ["spike", "solver", "code_version", "git_revision", "created", "command", "grid"] where file.hasAttribute(name) {
+                if let s = try? file.stringAttribute(name) { data.attributes[name] = s }
+            }
+            let members = Set(try file.memberNames())
+            func array<T: HDF5Scalar>(_ name: String, _ type: T.Type, shape: [Int]) throws -> [T]? {
+                guard members.contains(name) else { return nil }
+                let ds = try file.openDataset(name)
+                guard ds.shape == shape else {
+                    throw ResultsError("results file '\(path)': '\(name)' has shape \(ds.shape), expected \(shape)")
+                }
+                return try ds.read(T.self)
+            }
+            for q in resultQuantities {
+                if let v = try array("theory_" + q, Double.self, shape: data.theoryShape) { data.theory[q] = v }
+            }
+            data.theoryPhase = try array("theory_phase", Int8.self, shape: data.theoryShape)
+            if !N.isEmpty && !seeds.isEmpty {
+                for q in resultQuantities + ["steps", "grad_norm", "seconds"] {
+                    if let v = try array("sim_" + q, Double.self, shape: data.simShape) { data.sim[q] = v }
+                }
+                data.simPhase = try array("sim_phase", Int8.self, shape: data.simShape)
+                data.status = try array("status", Int8.self, shape: data.simShape)
+            }
+            return data
+        } catch let e as ResultsError {
+            throw e
+        } catch {
+            throw ResultsError("cannot read results file '\(path)': \(error)")
+        }
+    }
+}
+
+/// Mean, standard deviation (sample, n − 1) and count of the finite values given.
+public struct SampleStats: Equatable {
+    public let count: Int
+    public let mean: Double
+    public let std: Double
+
+    public init(_ values: [Double]) {
+        let v = values.filter { $0.isFinite }
+        count = v.count
+        guard !v.isEmpty else { mean = .nan; std = .nan; return }
+        let m = v.reduce(0, +) / Double(v.count)
+        mean = m
+        std = v.count > 1 ? sqrt(v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)) : 0
+    }
+}

@@ -1,0 +1,173 @@
+// Synthetic results for the Plots tests: a grid filled from the theory engine, optional simulated
+// replicates derived from it, and a writer that follows the results-file schema of `vaesweep run`
+// (root coordinates as dimension scales, theory_*/sim_*/status variables, root attributes).
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import HDF5Kit
+import Plots
+import VAETheory
+
+enum Synthetic {
+    /// Theory observables keyed by file name.
+    static func theoryValues(_ o: Observables) -> [String: Double] {
+        ["m": o.m, "d": o.d, "Q": o.Q, "E": o.E, "R": o.R, "D": o.D, "eps_g": o.epsG,
+         "rate_train": o.rateTrain, "rate_test": o.rateTest, "dist_train": o.distTrain, "dist_test": o.distTest]
+    }
+
+    /// A replicate: value of quantity q, or nil for "not run".
+    typealias SimRule = (_ q: String, _ theory: Double, _ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Double
+
+    /// A ResultsData on the given grid with theory from the engine. With `N` and `seeds > 0`, simulated
+    /// values come from `sim` (default: theory exactly) and `status` from `status` (default ok).
+    static func data(alpha: [Double], beta: [Double], lam: [Double], rho: Double = 1, eta: Double = 1,
+                     N: [Int] = [], seeds: Int = 0,
+                     sim: SimRule? = nil,
+                     status: ((Int, Int, Int, Int, Int) -> PointStatus)? = nil) throws -> ResultsData {
+        var d = ResultsData(alpha: alpha, beta: beta, lam: lam, N: N, seeds: Array(0..<seeds), rho: rho, eta: eta,
+                            attributes: ["spike": "ones", "solver": "synthetic"])
+        var th = [String: [Double]]()
+        for q in resultQuantities { th[q] = Array(repeating: .nan, count: d.theoryCount) }
+        var phase = [Int8](repeating: -1, count: d.theoryCount)
+        for a in alpha.indices { for b in beta.indices { for l in lam.indices {
+            let r = Theory.solve(try TheoryInput(alpha: alpha[a], beta: beta[b], lambda: lam[l], rho: rho, eta: eta))
+            let i = d.theoryIndex(a, b, l)
+            for (q, v) in theoryValues(r.observables) { th[q]![i] = v }
+            phase[i] = r.observables.phase.rawValue
+        } } }
+        d.theory = th
+        d.theoryPhase = phase
+        guard !N.isEmpty, seeds > 0 else { return d }
+        var sv = [String: [Double]]()
+        for q in resultQuantities { sv[q] = Array(repeating: .nan, count: d.simCount) }
+        var sp = [Int8](repeating: -1, count: d.simCount)
+        var st = [Int8](repeating: 0, count: d.simCount)
+        var done = 0
+        for a in alpha.indices { for b in beta.indices { for l in lam.indices { for n in N.indices { for s in 0..<seeds {
+            let i = d.simIndex(a, b, l, n, s)
+            let code = status?(a, b, l, n, s) ?? .ok
+            st[i] = code.rawValue
+            if code == .notRun { continue }
+            done += 1
+            for q in resultQuantities {
+                let t = th[q]![d.theoryIndex(a, b, l)]
+                sv[q]![i] = sim?(q, t, a, b, l, n, s) ?? t
+            }
+            sp[i] = phase[d.theoryIndex(a, b, l)]
+        } } } } }
+        d.sim = sv
+        d.simPhase = sp
+        d.status = st
+        d.pointsDone = done
+        d.pointsTotal = d.simCount
+        return d
+    }
+
+    /// Write `d` in the results-file schema.
+    static func write(_ d: ResultsData, to path: String) throws {
+        let f = try HDF5File.create(path)
+        var scales: [String: HDF5Dataset] = [:]
+        func coord<T: HDF5Scalar>(_ name: String, _ values: [T], fill: T) throws {
+            let ds = try f.createDataset(name, of: T.self, shape: [values.count], fill: fill)
+            try ds.write(values)
+            try ds.makeDimensionScale(name: name)
+            scales[name] = ds
+        }
+        try coord("alpha", d.alpha, fill: .nan)
+        try coord("beta", d.beta, fill: .nan)
+        try coord("lam", d.lam, fill: .nan)
+        let withSim = d.hasSimulation
+        if withSim {
+            try coord("N", d.N.map { Int64($0) }, fill: 0)
+            try coord("seed", d.seeds.map { Int64($0) }, fill: 0)
+        }
+        let tDims = ["alpha", "beta", "lam"], sDims = tDims + ["N", "seed"]
+        func variable<T: HDF5Scalar>(_ name: String, _ values: [T], fill: T, dims: [String], shape: [Int]) throws {
+            let ds = try f.createDataset(name, of: T.self, shape: shape, fill: fill,
+                                         options: DatasetOptions(chunks: shape, gzipLevel: 4))
+            try ds.write(values)
+            for (k, dim) in dims.enumerated() { try ds.attach(scale: scales[dim]!, to: k) }
+        }
+        for q in resultQuantities { if let v = d.theory[q] { try variable("theory_" + q, v, fill: .nan, dims: tDims, shape: d.theoryShape) } }
+        if let p = d.theoryPhase { try variable("theory_phase", p, fill: -1, dims: tDims, shape: d.theoryShape) }
+        if withSim {
+            for q in resultQuantities { if let v = d.sim[q] { try variable("sim_" + q, v, fill: .nan, dims: sDims, shape: d.simShape) } }
+            if let p = d.simPhase { try variable("sim_phase", p, fill: -1, dims: sDims, shape: d.simShape) }
+            if let s = d.status { try variable("status", s, fill: 0, dims: sDims, shape: d.simShape) }
+            try variable("sim_steps", [Int64](repeating: 100, count: d.simCount), fill: -1, dims: sDims, shape: d.simShape)
+            try variable("sim_grad_norm", [Double](repeating: 1e-9, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)
+            try variable("sim_seconds", [Double](repeating: 0.01, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)
+        }
+        try f.setAttribute("rho", d.rho)
+        try f.setAttribute("eta", d.eta)
+        try f.setAttribute("spike", d.attributes["spike"] ?? "ones")
+        try f.setAttribute("solver", d.attributes["solver"] ?? "synthetic")
+        try f.setAttribute("points_done", Int64(d.pointsDone ?? 0))
+        try f.setAttribute("points_total", Int64(d.pointsTotal ?? 0))
+        try f.setAttribute("code_version", "test")
+        scales.removeAll()
+        try f.close()
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir(_ tag: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "vaesweep-plots-\(tag)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+/// Minimal XML reader over Foundation's XMLParser: every element with its attributes, text and the
+/// chain of enclosing `g` groups' `data-series` label.
+final class SVGElements: NSObject, XMLParserDelegate {
+    struct Element {
+        var name: String
+        var attributes: [String: String]
+        var text: String
+        var series: String?
+        var groupClasses: [String]
+    }
+    private(set) var elements: [Element] = []
+    private var stack: [(name: String, attrs: [String: String], index: Int)] = []
+    private(set) var parseError: Error?
+
+    static func parse(_ svg: String) -> SVGElements? {
+        let p = XMLParser(data: Data(svg.utf8))
+        let r = SVGElements()
+        p.delegate = r
+        return p.parse() ? r : nil
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        let series = stack.reversed().first(where: { $0.name == "g" && $0.attrs["data-series"] != nil })?.attrs["data-series"]
+        let classes = stack.filter { $0.name == "g" }.compactMap { $0.attrs["class"] }
+        elements.append(Element(name: elementName, attributes: attributeDict, text: "", series: series, groupClasses: classes))
+        stack.append((elementName, attributeDict, elements.count - 1))
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if let top = stack.last { elements[top.index].text += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        stack.removeLast()
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) { self.parseError = parseError }
+
+    /// `data-series` labels of series groups, in document order.
+    var seriesLabels: [String] {
+        elements.filter { $0.name == "g" && ($0.attributes["class"] ?? "").split(separator: " ").contains("series") }
+            .compactMap { $0.attributes["data-series"] }
+    }
+
+    /// Translate of a marker path.
+    static func translate(_ e: Element) -> (Double, Double)? {
+        guard let t = e.attributes["transform"], t.hasPrefix("translate(") else { return nil }
+        let inner = t.dropFirst("translate(".count).dropLast()
+        let parts = inner.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }
+}

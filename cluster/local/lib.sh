@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Shared helpers for the local single-node SLURM harness (sourced, not executed).
+
+vs_log() { printf '[%s %(%T)T] %s\n' "${VS_LOG_TAG:-slurm-local}" -1 "$*" >&2; }
+vs_die() { vs_log "error: $*"; exit 1; }
+
+# Install what the harness needs, only when it is missing (fresh CI machines).
+# apt-get update runs at most once per call.
+vs_ensure_packages() {
+    local -a pkgs=()
+    command -v slurmctld >/dev/null 2>&1 || pkgs+=(slurmctld)
+    command -v slurmd    >/dev/null 2>&1 || pkgs+=(slurmd)
+    command -v sbatch    >/dev/null 2>&1 || pkgs+=(slurm-client)
+    # slurm-wlm is the meta package the brief names; pull it whenever any part is missing.
+    ((${#pkgs[@]})) && pkgs=(slurm-wlm)
+    command -v munged    >/dev/null 2>&1 || pkgs+=(munge)
+    local cmd
+    for cmd in "$@"; do
+        command -v "$cmd" >/dev/null 2>&1 && continue
+        case $cmd in
+            mpirun)        pkgs+=(openmpi-bin) ;;
+            h5diff|h5dump|h5ls) pkgs+=(hdf5-tools) ;;
+            slurmctld|slurmd|sbatch|srun|squeue|munged) ;;   # covered above
+            *)             vs_die "don't know which package provides '$cmd'" ;;
+        esac
+    done
+    ((${#pkgs[@]})) || return 0
+    mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+    [ "$(id -u)" = 0 ] || vs_die "missing packages (${pkgs[*]}) and not root: install them first"
+    vs_log "installing: ${pkgs[*]}"
+    apt-get update -qq || vs_die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null \
+        || vs_die "apt-get install ${pkgs[*]} failed"
+}
+
+# True if something listens on 127.0.0.1:PORT (no ss/netstat needed).
+vs_port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Print a free TCP port at or above $1 (skipping those in $2.. too).
+vs_free_port() {
+    local p=$1; shift
+    local taken=" $* "
+    while ((p < 65000)); do
+        if [[ $taken != *" $p "* ]] && ! vs_port_busy "$p"; then echo "$p"; return 0; fi
+        p=$((p + 1))
+    done
+    return 1
+}
+
+# True while PID is alive (and not a zombie).
+vs_alive() {
+    local pid=$1 st
+    kill -0 "$pid" 2>/dev/null || return 1
+    st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [ "$st" != Z ]
+}
+
+# Wait until PID exits, at most $2 seconds (default 10). Returns 1 on timeout.
+vs_wait_pid() {
+    local pid=$1 deadline=$((SECONDS + ${2:-10}))
+    while vs_alive "$pid"; do
+        ((SECONDS >= deadline)) && return 1
+        sleep 0.1
+    done
+    return 0
+}
+
+# PIDs of all descendants of PID (from /proc, no procps needed).
+vs_descendants() {
+    local -A kids=()
+    local f st pid ppid
+    for f in /proc/[0-9]*/stat; do
+        { read -r st <"$f"; } 2>/dev/null || continue
+        pid=${st%% *}; st=${st##*) }; ppid=$(cut -d' ' -f2 <<<"$st")
+        kids[$ppid]+=" $pid"
+    done
+    local -a todo=("$1"); local p
+    while ((${#todo[@]})); do
+        p=${todo[0]}; todo=("${todo[@]:1}")
+        for c in ${kids[$p]:-}; do echo "$c"; todo+=("$c"); done
+    done
+}
+
+# Read a PID file, print the PID if that process is alive.
+vs_pid_from() { local f=$1 pid; [ -s "$f" ] || return 1; read -r pid <"$f"; vs_alive "$pid" && echo "$pid"; }
+
+# Poll squeue every 0.3 s until job ID has left the queue (or $2 seconds pass).
+# Then print its final "STATE EXITCODE" from scontrol (kept MinJobAge seconds).
+vs_wait_job() {
+    local id=$1 deadline=$((SECONDS + ${2:-120})) out
+    while :; do
+        out=$(squeue -h -j "$id" -o %T 2>/dev/null)
+        [ -z "$out" ] && break
+        if ((SECONDS >= deadline)); then vs_log "job $id still $out after ${2:-120}s"; return 1; fi
+        sleep 0.3
+    done
+    vs_job_final "$id"
+}
+
+vs_job_final() {
+    local info state code
+    info=$(scontrol show job "$1" 2>/dev/null) || { echo "UNKNOWN ?"; return 0; }
+    state=$(grep -o 'JobState=[A-Z_]*' <<<"$info" | head -1 | cut -d= -f2)
+    code=$(grep -o ' ExitCode=[0-9:]*' <<<"$info" | head -1 | cut -d= -f2)
+    echo "${state:-UNKNOWN} ${code:-?}"
+}
+
+# Poll until job ID is RUNNING (or has ended). Prints the state.
+vs_wait_running() {
+    local id=$1 deadline=$((SECONDS + ${2:-60})) st
+    while :; do
+        st=$(squeue -h -j "$id" -o %T 2>/dev/null)
+        case $st in RUNNING|"") echo "${st:-ENDED}"; return 0 ;; esac
+        ((SECONDS >= deadline)) && { echo "$st"; return 1; }
+        sleep 0.3
+    done
+}

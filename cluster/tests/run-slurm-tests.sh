@@ -1,0 +1,297 @@
+#!/bin/bash
+# End-to-end tests of cluster/slurm/sweep.sbatch on a real, private, single-node SLURM.
+#
+#   cluster/tests/run-slurm-tests.sh            (as root; from anywhere)
+#
+# Environment:
+#   VAESWEEP         the vaesweep binary (default: .build/release/vaesweep in the repo root)
+#   VS_TEST_KEEP=1   keep the work directory (specs, outputs, job logs) after the run
+#   VS_SLURM_INSTALL=0  do not apt-get install missing packages
+#
+# Tests:
+#   1. sweep.sbatch on 4 tasks (srun --mpi=pmix) completes; every dataset of the result
+#      equals a plain `mpirun -np 2` run of the same spec.
+#   2. the job is told to drain part-way (SIGUSR1 to the batch shell, exactly what
+#      `#SBATCH --signal=B:USR1@T` does before the walltime): it ends with exit 3, leaves
+#      OUTPUT.partial (status has missing points) and OUTPUT.journal; resubmitting the
+#      same command resumes and the result equals the uninterrupted run.
+#   3. a malformed spec submitted through sbatch fails fast (exit 2) with the error in
+#      the job's log and no output file.
+#   4. the mpirun launcher (VAESWEEP_LAUNCHER=mpirun): SIGTERM to the batch shell drains
+#      it too (forwarded as SIGUSR1), and a job chained with --dependency=afternotok
+#      finishes the sweep on its own.
+# Ends with "N passed, M failed"; exit status 0 only if nothing failed.
+set -uo pipefail
+T_START=$SECONDS
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CLUSTER=$(dirname "$HERE")
+ROOT=$(dirname "$CLUSTER")
+# shellcheck source=SCRIPTDIR/../local/lib.sh
+. "$CLUSTER/local/lib.sh"
+# shellcheck disable=SC2034  # read by lib.sh
+VS_LOG_TAG=slurm-tests
+SBATCH_SCRIPT=$CLUSTER/slurm/sweep.sbatch
+
+PASSED=0 FAILED=0
+pass() { PASSED=$((PASSED + 1)); printf 'PASS %s (%ds)\n' "$1" $((SECONDS - T0)); }
+fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s (%ds): %s\n' "$1" $((SECONDS - T0)) "$2"; }
+summary() { echo "$PASSED passed, $FAILED failed"; }
+
+# A clean environment: nothing from a surrounding SLURM job or MPI process leaks in.
+while IFS='=' read -r name _; do
+    case $name in SLURM_*|SLURMD_*|OMPI_*|PMIX_*|OPAL_*|PRTE_*) unset "$name" ;; esac
+done < <(env)
+
+# ---- the binary under test ----------------------------------------------------------
+VAESWEEP=${VAESWEEP:-.build/release/vaesweep}
+case $VAESWEEP in /*) ;; *) VAESWEEP=$ROOT/$VAESWEEP ;; esac
+export VAESWEEP
+if ! [ -x "$VAESWEEP" ] || ! "$VAESWEEP" run --help >/dev/null 2>&1; then
+    echo "FAIL setup: $VAESWEEP is missing or has no working 'run' subcommand (build it, or set VAESWEEP)"
+    FAILED=4; summary; exit 1
+fi
+
+[ "$(id -u)" = 0 ] || { echo "FAIL setup: must run as root (private slurmd/munged)"; FAILED=4; summary; exit 1; }
+[ "${VS_SLURM_INSTALL:-1}" = 0 ] || vs_ensure_packages mpirun h5diff h5dump h5ls
+
+W=$(mktemp -d /tmp/vaesweep-slurm-tests.XXXXXX)
+chmod 755 "$W"     # a private munged (user munge) keeps its socket below it
+D=
+cleanup() {
+    [ -n "$D" ] && VS_SLURM_KEEP=${VS_TEST_KEEP:-0} "$CLUSTER/local/slurm-down.sh" "$D" >/dev/null 2>&1
+    if [ "${VS_TEST_KEEP:-0}" = 1 ]; then echo "(kept $W)"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$SECONDS
+if ! D=$(VS_SLURM_INSTALL=0 "$CLUSTER/local/slurm-up.sh" "$W/slurm"); then
+    D=$W/slurm   # slurm-up cleaned up after itself; make sure anyway
+    echo "FAIL setup: could not bring up the private SLURM"; FAILED=4; summary; exit 1
+fi
+# shellcheck disable=SC1091
+. "$D/env"
+echo "private SLURM up in $((SECONDS - T0))s ($D)"
+
+export OPENBLAS_NUM_THREADS=1
+
+# ---- specs --------------------------------------------------------------------------
+# Big enough that a drain signal sent as soon as the first point is journaled lands
+# well before the end; small enough that a full run takes a few seconds.
+cat >"$W/spec.toml" <<'EOF'
+[model]
+rho = 1.0
+eta = 1.0
+spike = "ones"
+
+[grid]
+alpha  = [0.5, 1.0, 2.0, 4.0]
+beta   = [0.5, 1.0, 2.0]
+lambda = [0.01, 1.0]
+N      = [200, 400, 500]
+seeds  = 3
+
+[simulation]
+solver = "gd"
+seed = 1
+
+[output]
+path = "results.h5"
+EOF
+# Malformed: beta is a string.
+sed 's/^beta .*/beta   = "lots"/' "$W/spec.toml" >"$W/bad.toml"
+
+# ---- helpers ------------------------------------------------------------------------
+# Root datasets of an HDF5 file, one per line.
+h5_datasets() { h5ls "$1" 2>/dev/null | awk '$2 == "Dataset" { print $1 }' | sort; }
+
+# Datasets whose values legitimately differ between runs (wall-clock time per point).
+NONDETERMINISTIC=${VS_NONDETERMINISTIC:-sim_seconds}
+
+# Every root dataset of $1 has the same values as in $2: the data variables (theory_*,
+# sim_*, status) and the coordinates. Attributes are provenance (hosts, times, ranks,
+# dimension-scale back references) and are not compared. Prints the first difference.
+h5_same_data() {
+    local a=$1 b=$2 n names_a names_b
+    names_a=$(h5_datasets "$a"); names_b=$(h5_datasets "$b")
+    [ -n "$names_a" ] || { echo "no datasets in $a"; return 1; }
+    [ "$names_a" = "$names_b" ] || { echo "dataset names differ: [${names_a//$'\n'/ }] vs [${names_b//$'\n'/ }]"; return 1; }
+    grep -qx status <<<"$names_a" || { echo "no 'status' dataset in $a"; return 1; }
+    grep -q '^sim_' <<<"$names_a" || { echo "no sim_* dataset in $a"; return 1; }
+    for n in $names_a; do
+        [[ " $NONDETERMINISTIC " == *" $n "* ]] && continue
+        h5diff -q --exclude-attribute "/$n" "$a" "$b" "/$n" "/$n" >/dev/null 2>&1 || {
+            echo "dataset /$n differs: $(h5diff -n 3 --exclude-attribute "/$n" "$a" "$b" "/$n" "/$n" 2>&1 | head -6 | tr '\n' ' ')"
+            return 1
+        }
+    done
+}
+
+# Values of dataset $2 in file $1, one per line.
+h5_values() {
+    local tmp; tmp=$(mktemp "$W/values.XXXXXX")
+    h5dump -y -w 0 -d "/$2" -o "$tmp" "$1" >/dev/null 2>&1 || { rm -f "$tmp"; return 1; }
+    tr -s ', ' '\n' <"$tmp" | grep -v '^$'; rm -f "$tmp"
+}
+
+# Submit sweep.sbatch from directory $1 with extra sbatch options, then the spec.
+# Usage: submit DIR [sbatch options...] -- SPEC [vaesweep options...]   → prints job id
+submit() {
+    local dir=$1; shift
+    local -a opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    (cd "$dir" && sbatch --parsable "${opts[@]}" "$SBATCH_SCRIPT" "$@") | cut -d';' -f1
+}
+
+joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
+show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
+
+# Wait until file $1 exists and then grows beyond its first non-empty size (the journal
+# starts with a header; growth means a first unit was recorded), at most $2 seconds,
+# while job $3 is queued.
+wait_growth() {
+    local f=$1 deadline=$((SECONDS + $2)) id=$3 size0=
+    while :; do
+        if [ -s "$f" ]; then
+            local size; size=$(stat -c %s "$f" 2>/dev/null || echo 0)
+            if [ -z "$size0" ]; then size0=$size; elif ((size > size0)); then return 0; fi
+        fi
+        ((SECONDS >= deadline)) && return 1
+        [ -z "$(squeue -h -j "$id" -o %T 2>/dev/null)" ] && return 1
+        sleep 0.1
+    done
+}
+
+# ---- reference: plain mpirun outside SLURM --------------------------------------------
+T0=$SECONDS
+mkdir -p "$W/ref"
+REF=$W/ref/results.h5
+ref_ok=1
+if ! (cd "$W/ref" && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        OMPI_MCA_btl_vader_single_copy_mechanism=none \
+        mpirun -np 2 --oversubscribe "$VAESWEEP" run "$W/spec.toml" --quiet) >"$W/ref/log" 2>&1 \
+    || ! [ -f "$REF" ]; then
+    ref_ok=0
+    echo "reference mpirun run failed:"; tail -n 20 "$W/ref/log"
+fi
+REF_SECS=$((SECONDS - T0))
+echo "reference: mpirun -np 2 run of the spec took ${REF_SECS}s"
+
+# ---- 1. a complete sweep in one allocation --------------------------------------------
+test1() {
+    local name="1 sweep.sbatch (srun --mpi=pmix, 4 tasks) completes and equals mpirun" dir=$W/t1 id st diff
+    T0=$SECONDS
+    ((ref_ok)) || { fail "$name" "no reference result"; return; }
+    mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
+    id=$(submit "$dir" -n 4 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 90) || { fail "$name" "job $id did not finish: $st"; show_log "$dir" "$id"; return; }
+    [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "job $id ended $st"; show_log "$dir" "$id"; return; }
+    [ -f "$dir/results.h5" ] || { fail "$name" "no results.h5"; show_log "$dir" "$id"; return; }
+    for f in results.h5.tmp results.h5.partial results.h5.journal; do
+        [ -e "$dir/$f" ] && { fail "$name" "leftover $f after a complete run"; return; }
+    done
+    diff=$(h5_same_data "$dir/results.h5" "$REF") || { fail "$name" "$diff"; return; }
+    joblog "$dir" "$id" | grep -q 'sweep complete' || { fail "$name" "log lacks the completion line"; show_log "$dir" "$id"; return; }
+    pass "$name"
+}
+
+# Drain job $2 (submitted in dir $1) part-way with signal $3 (default USR1) sent to its
+# batch shell only. Prints an error and returns 1 unless the job ended as drained (exit 3).
+drain_partway() {
+    local dir=$1 id=$2 sig=${3:-USR1} st
+    st=$(vs_wait_running "$id" 30) || { echo "job $id not running: $st"; return 1; }
+    # As soon as some work is journaled, ask for the drain (the batch shell forwards it).
+    wait_growth "$dir/results.h5.journal" 60 "$id" || { echo "no journal record appeared while job $id ran"; return 1; }
+    scancel --batch --signal="$sig" "$id" 2>&1 || { echo "scancel --signal=$sig failed"; return 1; }
+    st=$(vs_wait_job "$id" 90) || { echo "job $id did not end after the drain signal: $st"; return 1; }
+    case $st in
+        "FAILED 3:0") ;;
+        "COMPLETED 0:0") echo "job $id completed before the drain took effect (spec too small for this machine?)"; return 1 ;;
+        *) echo "job $id ended $st (want FAILED 3:0)"; return 1 ;;
+    esac
+    joblog "$dir" "$id" | grep -q "received SIG$sig" || { echo "batch shell did not log the forwarded SIG$sig"; return 1; }
+}
+
+# ---- 2. walltime drain + resubmission ---------------------------------------------------
+test2() {
+    local name="2 drained part-way (USR1 to batch shell) leaves a partial; resubmitting completes it" dir=$W/t2 id st err n0 n1
+    T0=$SECONDS
+    ((ref_ok)) || { fail "$name" "no reference result"; return; }
+    mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
+    id=$(submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    err=$(drain_partway "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
+    [ -f "$dir/results.h5.partial" ] || { fail "$name" "no results.h5.partial after the drain"; show_log "$dir" "$id"; return; }
+    [ -f "$dir/results.h5.journal" ] || { fail "$name" "no results.h5.journal after the drain"; return; }
+    [ -e "$dir/results.h5" ] && { fail "$name" "results.h5 exists after a drained run"; return; }
+    n0=$(h5_values "$dir/results.h5.partial" status | awk '$1 + 0 == 0' | wc -l)
+    n1=$(h5_values "$dir/results.h5.partial" status | awk '$1 + 0 != 0' | wc -l)
+    ((n0 > 0 && n1 > 0)) || { fail "$name" "partial file is not part-way (status: $n1 non-zero, $n0 zero)"; return; }
+    echo "     partial after drain: $n1 points done, $n0 missing"
+    # Resubmit exactly the same command.
+    id=$(submit "$dir" -n 2 -- spec.toml) || { fail "$name" "second sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 90) || { fail "$name" "resubmitted job $id did not finish: $st"; return; }
+    [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "resubmitted job $id ended $st"; show_log "$dir" "$id"; return; }
+    joblog "$dir" "$id" | grep -q 'resuming' || { fail "$name" "resubmitted job did not resume"; show_log "$dir" "$id"; return; }
+    [ -f "$dir/results.h5" ] || { fail "$name" "no results.h5 after resuming"; return; }
+    for f in results.h5.partial results.h5.journal results.h5.tmp; do
+        [ -e "$dir/$f" ] && { fail "$name" "leftover $f after the resumed run"; return; }
+    done
+    err=$(h5_same_data "$dir/results.h5" "$REF") || { fail "$name" "resumed result differs: $err"; return; }
+    # A third submission of a finished sweep does nothing.
+    id=$(submit "$dir" -n 2 -- spec.toml) || { fail "$name" "third sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 60)
+    if ! [ "$st" = "COMPLETED 0:0" ] || ! joblog "$dir" "$id" | grep -q 'nothing to do'; then
+        fail "$name" "resubmitting a finished sweep: $st"; show_log "$dir" "$id"; return
+    fi
+    pass "$name"
+}
+
+# ---- 3. malformed spec fails fast ---------------------------------------------------------
+test3() {
+    local name="3 malformed spec fails fast with the error in the job log" dir=$W/t3 id st t
+    T0=$SECONDS
+    mkdir -p "$dir"; cp "$W/bad.toml" "$dir/"
+    t=$SECONDS
+    id=$(submit "$dir" -n 2 -- bad.toml) || { fail "$name" "sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 30) || { fail "$name" "job $id still running after 30s: $st"; return; }
+    [ "$st" = "FAILED 2:0" ] || { fail "$name" "job $id ended $st (want FAILED 2:0)"; show_log "$dir" "$id"; return; }
+    ((SECONDS - t <= 15)) || { fail "$name" "took $((SECONDS - t))s"; return; }
+    joblog "$dir" "$id" | grep -q '^vaesweep: error: .*beta' \
+        || { fail "$name" "no 'vaesweep: error: ... beta ...' line in the job log"; show_log "$dir" "$id"; return; }
+    if compgen -G "$dir/results.h5*" >/dev/null; then fail "$name" "output created: $(ls "$dir")"; return; fi
+    pass "$name"
+}
+
+# ---- 4. mpirun variant + afternotok chain ---------------------------------------------------
+test4() {
+    local name="4 mpirun launcher drains on SIGTERM to the batch shell; an afternotok chain finishes the sweep" dir=$W/t4 id id2 st err
+    T0=$SECONDS
+    ((ref_ok)) || { fail "$name" "no reference result"; return; }
+    mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
+    id=$(VAESWEEP_LAUNCHER=mpirun submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    id2=$(VAESWEEP_LAUNCHER=mpirun submit "$dir" -n 2 --dependency=afternotok:"$id" -- spec.toml) \
+        || { fail "$name" "chained sbatch failed"; return; }
+    # SIGTERM this time: the script must turn it into SIGUSR1 (mpirun would kill on TERM).
+    err=$(drain_partway "$dir" "$id" TERM) || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
+    st=$(vs_wait_job "$id2" 90) || { fail "$name" "chained job $id2 did not finish: $st"; return; }
+    [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "chained job $id2 ended $st"; show_log "$dir" "$id2"; return; }
+    joblog "$dir" "$id2" | grep -q 'resuming' || { fail "$name" "chained job did not resume"; show_log "$dir" "$id2"; return; }
+    for f in results.h5.partial results.h5.journal; do
+        [ -e "$dir/$f" ] && { fail "$name" "leftover $f"; return; }
+    done
+    err=$(h5_same_data "$dir/results.h5" "$REF") || { fail "$name" "chained result differs: $err"; return; }
+    pass "$name"
+}
+
+test1
+test2
+test3
+test4
+
+# No job may be left behind.
+left=$(squeue -h -o %A 2>/dev/null | tr '\n' ' ')
+[ -z "${left// }" ] || { T0=$SECONDS; fail "cleanup" "jobs still queued: $left"; }
+echo "total $((SECONDS - T_START))s"
+summary
+((FAILED == 0))
