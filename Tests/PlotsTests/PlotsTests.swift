@@ -1,6 +1,6 @@
 import Foundation
 import HDF5Kit
-@testable import Plots
+import Plots
 import VAETheory
 import XCTest
 

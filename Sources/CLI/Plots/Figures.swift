@@ -184,7 +184,7 @@ public enum Figures {
     static func phaseShape(_ p: Int8) -> MarkerShape {
         switch p { case 0: return .cross; case 1: return .triangleUp; default: return .circle }
     }
-    static let phaseNames: [Int8: String] = [0: "collapsed", 1: "overlearning", 2: "learning"]
+    public static let phaseNames: [Int8: String] = [0: "collapsed", 1: "overlearning", 2: "learning"]
 
     /// Phase diagram in the (α, β) plane per λ: theory phases shaded, β_c(α) and the BBP line computed
     /// directly from the theory engine, the asymptote β = ρ + η, simulated majority phases as markers.

@@ -27,7 +27,7 @@ public func svgEscape(_ s: String) -> String {
 func cleaned(_ v: Double) -> Double { v == 0 ? 0 : (Double(String(format: "%.12g", v)) ?? v) }
 
 /// A coordinate for SVG output: two decimals, no trailing zeros.
-func px(_ v: Double) -> String {
+public func px(_ v: Double) -> String {
     let r = (v * 100).rounded() / 100
     if r == r.rounded() { return String(Int(r)) }
     var s = String(format: "%.2f", r)
@@ -112,7 +112,7 @@ public struct Scale: Sendable {
         return m * mag
     }
 
-    static func linearTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
+    public static func linearTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
         guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
         let step = niceStep(lo, hi, target: target)
         let first = ceil(lo / step - 1e-9)
@@ -126,7 +126,7 @@ public struct Scale: Sendable {
         return out
     }
 
-    static func logTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
+    public static func logTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
         guard lo > 0, hi > lo else { return lo > 0 ? [lo] : [] }
         let e0 = Int(floor(log10(lo))), e1 = Int(ceil(log10(hi)))
         let inside: ([Double]) -> [Double] = { $0.filter { $0 >= lo * (1 - 1e-9) && $0 <= hi * (1 + 1e-9) } }
