@@ -1,4 +1,5 @@
-// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|all]`.
+// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|all]`
+// (`all` = those three), and `vaesweep-bench validate` for the large-N accuracy table.
 // Each benchmark prints measured numbers and ratios against a baseline run in the same process.
 import Foundation
 
@@ -6,9 +7,12 @@ let which = CommandLine.arguments.dropFirst().first ?? "all"
 let benches: [(String, () throws -> Void)] = [
     ("theory", runTheoryBenchmark),
     ("simulation", runSimulationBenchmark),
+    ("sweep", runSweepBenchmark),
+    ("validate", runValidation),
 ]
+let inAll: Set<String> = ["theory", "simulation", "sweep"]
 var ran = false
-for (name, body) in benches where which == "all" || which == name {
+for (name, body) in benches where (which == "all" && inAll.contains(name)) || which == name {
     print("== \(name) ==")
     try body()
     ran = true

@@ -1,0 +1,206 @@
+// Data of one simulation point: the spiked-covariance sample of MODEL.md §1, its sample
+// covariance C (built by blocked dsyrk) and C's full eigendecomposition, shared by every (β, λ).
+import Foundation
+import LinearAlgebra
+
+/// The spike W* (|W*|² = N): all ones (the published experiments) or i.i.d. Gaussian rescaled.
+public enum Spike: String, CaseIterable, Sendable { case ones, gaussian }
+
+/// What keys the random stream of one data set. The sweep passes the GRID indices of α and N;
+/// the `vaesweep simulate` command uses alphaIndex = nIndex = 0. `replicate` is the seed index.
+public struct DataKey: Hashable, Sendable {
+    public var rootSeed: UInt64
+    public var alphaIndex: Int
+    public var nIndex: Int
+    public var replicate: Int
+    public init(rootSeed: UInt64 = 1, alphaIndex: Int = 0, nIndex: Int = 0, replicate: Int = 0) {
+        self.rootSeed = rootSeed; self.alphaIndex = alphaIndex; self.nIndex = nIndex; self.replicate = replicate
+    }
+
+    /// Stream id for `purpose` (and extra words, e.g. β and λ bit patterns for an initialisation).
+    public func stream(_ purpose: StreamPurpose, _ extra: [UInt64] = []) -> GaussianStream {
+        let words = [purpose.rawValue, UInt64(bitPattern: Int64(alphaIndex)),
+                     UInt64(bitPattern: Int64(nIndex)), UInt64(bitPattern: Int64(replicate))] + extra
+        return GaussianStream(rootSeed: rootSeed, stream: streamID(words))
+    }
+}
+
+public struct SimulationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}
+
+/// One sample, reduced to what training needs: the spectrum of C and the spike's projections.
+public struct SampleSpectrum: Sendable {
+    public let n: Int
+    /// Number of samples P = round(α N).
+    public let p: Int
+    /// α as requested (grid value) and the effective P/N used in the loss.
+    public let alpha: Double
+    public var alphaEffective: Double { Double(p) / Double(n) }
+    public let rho: Double
+    public let eta: Double
+    public let spike: Spike
+    public let key: DataKey
+    /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C.
+    public let values: [Double]
+    /// Eigenvector j of C at `vectors[j*n ..< (j+1)*n]` (row j of Uᵀ, row-major).
+    public let vectors: [Double]
+    /// ω_j = v_j · w*, w* = W*/√N (so Σ ω_j² = 1).
+    public let spikeOverlaps: [Double]
+    /// The spike W* itself (|W*|² = N).
+    public let spikeVector: [Double]
+    /// C itself (row-major, both triangles), kept unless `keepCovariance: false` (Adam uses it).
+    public let covariance: [Double]?
+    /// tr C / N.
+    public let traceOverN: Double
+    /// Seconds spent generating the samples + dsyrk, and in the eigen-solve (+ projections).
+    public let secondsCovariance: Double
+    public let secondsEigen: Double
+
+    /// A spectrum given directly (synthetic spectra in tests; `DataSet.build` for real samples).
+    public init(n: Int, p: Int, alpha: Double, rho: Double, eta: Double, spike: Spike, key: DataKey,
+                values: [Double], vectors: [Double], spikeOverlaps: [Double], spikeVector: [Double],
+                covariance: [Double]?, traceOverN: Double, secondsCovariance: Double, secondsEigen: Double) {
+        self.n = n; self.p = p; self.alpha = alpha; self.rho = rho; self.eta = eta; self.spike = spike
+        self.key = key; self.values = values; self.vectors = vectors; self.spikeOverlaps = spikeOverlaps
+        self.spikeVector = spikeVector; self.covariance = covariance; self.traceOverN = traceOverN
+        self.secondsCovariance = secondsCovariance; self.secondsEigen = secondsEigen
+    }
+
+    public var ell1: Double { values[0] }
+    /// θ = |v₁ · w*|, the sample overlap of the top eigenvector with the spike.
+    public var theta: Double { abs(spikeOverlaps[0]) }
+    /// Relative top eigen-gap (ℓ₁ − ℓ₂)/ℓ₁ (1 when N = 1).
+    public var relativeGap: Double { n > 1 ? (values[0] - values[1]) / values[0] : 1 }
+
+    /// C·x computed as U (ℓ ∘ Uᵀ x) (when C itself was not kept).
+    func covarianceTimes(_ x: [Double]) -> [Double] {
+        if let c = covariance { return BLAS.matvec(c, rows: n, cols: n, x) }
+        var y = BLAS.matvec(vectors, rows: n, cols: n, x)
+        for i in 0..<n { y[i] *= values[i] }
+        var out = [Double](repeating: 0, count: n)
+        BLAS.gemv(vectors, rows: n, cols: n, y, y: &out, transpose: true)
+        return out
+    }
+}
+
+public enum DataSet {
+    /// P = round(α N) (at least 1).
+    public static func sampleCount(alpha: Double, n: Int) -> Int { max(1, Int((alpha * Double(n)).rounded())) }
+
+    /// The spike W* of this data key (|W*|² = N).
+    public static func spikeVector(n: Int, spike: Spike, key: DataKey) -> [Double] {
+        switch spike {
+        case .ones:
+            return [Double](repeating: 1, count: n)
+        case .gaussian:
+            var w = key.stream(.spike).normals(row: 0, count: n)
+            let norm2 = w.reduce(0) { $0 + $1 * $1 }
+            let s = (Double(n) / norm2).squareRoot()
+            for i in 0..<n { w[i] *= s }
+            return w
+        }
+    }
+
+    /// Fill rows `first ..< first + rows` of the sample matrix X (row μ = x^μ) into `out`.
+    /// Row μ uses deviates 0 (c^μ) and 1…N (n^μ) of row μ of the `samples` stream.
+    static func fillRows(first: Int, rows: Int, n: Int, rho: Double, eta: Double, spike wStar: [Double],
+                         stream: GaussianStream, scratch: UnsafeMutablePointer<Double>,
+                         into out: UnsafeMutablePointer<Double>) {
+        let a = (rho / Double(n)).squareRoot(), s = eta.squareRoot()
+        for r in 0..<rows {
+            stream.fill(row: UInt64(first + r), into: scratch, count: n + 1)
+            let c = a * scratch[0]
+            let row = out + r * n
+            for i in 0..<n { row[i] = c * wStar[i] + s * scratch[i + 1] }
+        }
+    }
+
+    /// The whole P × N sample matrix (row-major). Only for the published-method baseline and tests.
+    public static func sampleMatrix(alpha: Double, n: Int, rho: Double, eta: Double, spike: Spike,
+                                    key: DataKey) -> [Double] {
+        let p = sampleCount(alpha: alpha, n: n)
+        let w = spikeVector(n: n, spike: spike, key: key)
+        var x = [Double](repeating: 0, count: p * n)
+        var scratch = [Double](repeating: 0, count: n + 1)
+        let stream = key.stream(.samples)
+        x.withUnsafeMutableBufferPointer { xp in
+            scratch.withUnsafeMutableBufferPointer { sp in
+                fillRows(first: 0, rows: p, n: n, rho: rho, eta: eta, spike: w, stream: stream,
+                         scratch: sp.baseAddress!, into: xp.baseAddress!)
+            }
+        }
+        return x
+    }
+
+    /// Sample covariance C = (1/P) Σ_μ x^μ x^μᵀ, built by dsyrk over blocks of at most
+    /// `blockElements` numbers, so the P × N matrix is never held at once.
+    public static func covariance(alpha: Double, n: Int, rho: Double, eta: Double, spike: Spike,
+                                  key: DataKey, blockElements: Int = 1 << 21) -> [Double] {
+        let p = sampleCount(alpha: alpha, n: n)
+        let w = spikeVector(n: n, spike: spike, key: key)
+        let stream = key.stream(.samples)
+        let blockRows = max(1, min(p, max(64, blockElements / n)))
+        var c = [Double](repeating: 0, count: n * n)
+        var block = [Double](repeating: 0, count: blockRows * n)
+        var scratch = [Double](repeating: 0, count: n + 1)
+        var first = 0
+        c.withUnsafeMutableBufferPointer { cp in
+            block.withUnsafeMutableBufferPointer { bp in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    while first < p {
+                        let rows = min(blockRows, p - first)
+                        fillRows(first: first, rows: rows, n: n, rho: rho, eta: eta, spike: w, stream: stream,
+                                 scratch: sp.baseAddress!, into: bp.baseAddress!)
+                        BLAS.syrkGram(UnsafeBufferPointer(bp), rows: rows, n: n, alpha: 1 / Double(p),
+                                      beta: first == 0 ? 0 : 1, into: cp)
+                        first += rows
+                    }
+                }
+            }
+        }
+        BLAS.symmetrizeUpper(&c, n: n)
+        return c
+    }
+
+    /// Build the data set of one (α, N, replicate): samples → C (blocked dsyrk) → all eigenpairs
+    /// (dsyevd) → spike projections. Deterministic for a given key.
+    public static func build(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
+                             key: DataKey, keepCovariance: Bool = true) throws -> SampleSpectrum {
+        guard n >= 1 else { throw SimulationError("n must be ≥ 1") }
+        guard alpha > 0, alpha.isFinite else { throw SimulationError("alpha must be > 0") }
+        guard rho >= 0, rho.isFinite, eta > 0, eta.isFinite else { throw SimulationError("need rho ≥ 0, eta > 0") }
+        let t0 = Date()
+        let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        let t1 = Date()
+        let eig = try LAPACK.symmetricEigen(c, n: n)
+        let w = spikeVector(n: n, spike: spike, key: key)
+        let invSqrtN = 1 / Double(n).squareRoot()
+        let unit = w.map { $0 * invSqrtN }
+        let omega = BLAS.matvec(eig.vectors, rows: n, cols: n, unit)
+        var tr = 0.0
+        for i in 0..<n { tr += c[i * n + i] }
+        let t2 = Date()
+        return SampleSpectrum(n: n, p: sampleCount(alpha: alpha, n: n), alpha: alpha, rho: rho, eta: eta,
+                              spike: spike, key: key, values: eig.values, vectors: eig.vectors,
+                              spikeOverlaps: omega, spikeVector: w, covariance: keepCovariance ? c : nil,
+                              traceOverN: tr / Double(n),
+                              secondsCovariance: t1.timeIntervalSince(t0), secondsEigen: t2.timeIntervalSince(t1))
+    }
+}
+
+extension DataSet {
+    /// Only the top of the spectrum (dsyevr, k = 2): ℓ₁, ℓ₂ and the signed overlap v₁·w*. Enough
+    /// for the `exact` minimiser; about half the cost of `build` (no full eigen-solve).
+    public static func topSpectrum(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
+                                   key: DataKey) throws -> (ell1: Double, ell2: Double, overlap: Double, p: Int) {
+        let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        let k = min(2, n)
+        let eig = try LAPACK.symmetricTopEigen(c, n: n, k: k)
+        let w = spikeVector(n: n, spike: spike, key: key)
+        var ov = 0.0
+        for i in 0..<n { ov += eig.vectors[i] * w[i] }
+        return (eig.values[0], k > 1 ? eig.values[1] : eig.values[0], ov / Double(n).squareRoot(), sampleCount(alpha: alpha, n: n))
+    }
+}

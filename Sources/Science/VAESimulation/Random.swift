@@ -1,0 +1,110 @@
+// Counter-based random numbers for vaesweep simulations.
+//
+// Generator: Philox-4x32-10 of Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as
+// 1, 2, 3", SC'11 (doi:10.1145/2063384.2063405), exactly as in the Random123 library
+// (include/Random123/philox.h): a 10-round Feistel-like bijection of a 128-bit counter under a
+// 64-bit key, multipliers 0xD2511F53 / 0xCD9E8D57, Weyl key increments 0x9E3779B9 / 0xBB67AE85,
+// the key bumped before rounds 2…10. Checked against the Random123 `kat_vectors` known answers
+// (Tests/SimulationTests/RandomTests.swift).
+//
+// Keying used by vaesweep (a pure function of the inputs, so any rank, any order, same numbers):
+//   key      = root seed (k0 = low 32 bits, k1 = high 32 bits)
+//   counter  = (c0, c1, c2, c3) = (block within the row, row, stream id low 32, stream id high 32)
+//   stream id = SplitMix64-finaliser hash of (purpose, α index, N index, replicate[, extra words])
+// Gaussians: Box–Muller on two 53-bit uniforms in (0,1) built from the four output words of one
+// block, giving 2 normal deviates per block: z0 = r cos 2πu₂, z1 = r sin 2πu₂, r = √(−2 ln u₁).
+import Foundation
+
+/// Philox-4x32-10 (Random123). A pure function: `Philox4x32.block(counter, key)`.
+public enum Philox4x32 {
+    @inline(__always)
+    static func mulhilo(_ a: UInt32, _ b: UInt32) -> (hi: UInt32, lo: UInt32) {
+        let p = UInt64(a) &* UInt64(b)
+        return (UInt32(truncatingIfNeeded: p >> 32), UInt32(truncatingIfNeeded: p))
+    }
+
+    /// One 128-bit output block for `counter` under `key` (10 rounds).
+    @inline(__always)
+    public static func block(_ counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32))
+        -> (UInt32, UInt32, UInt32, UInt32) {
+        var (c0, c1, c2, c3) = counter
+        var (k0, k1) = key
+        for round in 0..<10 {
+            if round > 0 { k0 &+= 0x9E37_79B9; k1 &+= 0xBB67_AE85 }
+            let (hi0, lo0) = mulhilo(0xD251_1F53, c0)
+            let (hi1, lo1) = mulhilo(0xCD9E_8D57, c2)
+            c0 = hi1 ^ c1 ^ k0
+            c1 = lo1
+            c2 = hi0 ^ c3 ^ k1
+            c3 = lo0
+        }
+        return (c0, c1, c2, c3)
+    }
+}
+
+/// What a random stream is used for (part of the stream id, so streams never overlap).
+public enum StreamPurpose: UInt64 {
+    case spike = 1          // Gaussian W*
+    case samples = 2        // c^μ and n^μ, one row μ per counter c1
+    case initialisation = 3 // W, V starting point of one (β, λ) pair
+}
+
+/// A 64-bit stream identifier: SplitMix64 finaliser (Steele, Lea & Flood 2014) chained over words.
+public func streamID(_ words: [UInt64]) -> UInt64 {
+    var h: UInt64 = 0x243F_6A88_85A3_08D3
+    for w in words {
+        h ^= w
+        h &+= 0x9E37_79B9_7F4A_7C15
+        var z = h
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        h = z ^ (z >> 31)
+    }
+    return h
+}
+
+/// Standard normal deviates from Philox: deviate `2j` and `2j+1` of row `row` of stream `stream`
+/// come from the block with counter (j, row, stream.lo, stream.hi). Random access, no state.
+public struct GaussianStream: Sendable {
+    public let key: (UInt32, UInt32)
+    public let stream: UInt64
+
+    public init(rootSeed: UInt64, stream: UInt64) {
+        key = (UInt32(truncatingIfNeeded: rootSeed), UInt32(truncatingIfNeeded: rootSeed >> 32))
+        self.stream = stream
+    }
+
+    /// Uniform in the open interval (0, 1) from 64 bits (53 significant bits, midpoint rounding).
+    @inline(__always)
+    public static func uniform(_ hi: UInt32, _ lo: UInt32) -> Double {
+        let bits = (UInt64(hi) << 32 | UInt64(lo)) >> 11
+        return (Double(bits) + 0.5) * 0x1p-53
+    }
+
+    /// Fill `out[0..<count]` with deviates 0..<count of `row`.
+    public func fill(row: UInt64, into out: UnsafeMutablePointer<Double>, count: Int) {
+        let s0 = UInt32(truncatingIfNeeded: stream), s1 = UInt32(truncatingIfNeeded: stream >> 32)
+        let r = UInt32(truncatingIfNeeded: row)
+        precondition(row >> 32 == 0, "GaussianStream: row index exceeds 2^32")
+        var j = 0
+        var blockIndex: UInt32 = 0
+        while j < count {
+            let b = Philox4x32.block((blockIndex, r, s0, s1), key: key)
+            let u1 = GaussianStream.uniform(b.0, b.1)
+            let u2 = GaussianStream.uniform(b.2, b.3)
+            let rad = (-2 * log(u1)).squareRoot()
+            let ang = 2 * Double.pi * u2
+            out[j] = rad * cos(ang)
+            if j + 1 < count { out[j + 1] = rad * sin(ang) }
+            j += 2
+            blockIndex &+= 1
+        }
+    }
+
+    /// Deviates 0..<count of `row` as an array.
+    public func normals(row: UInt64 = 0, count: Int) -> [Double] {
+        var a = [Double](repeating: 0, count: count)
+        a.withUnsafeMutableBufferPointer { p in if count > 0 { fill(row: row, into: p.baseAddress!, count: count) } }
+        return a
+    }
+}

@@ -1,0 +1,336 @@
+// Training of the linear β-VAE on one data set (MODEL.md §2, §6): three solvers, same loss,
+// same observables.
+//
+// All solvers minimise the per-sample loss L/P of MODEL.md §2. In C's eigenbasis, with the
+// normalised coordinates ŵ = Uᵀ W/√N, v̂ = Uᵀ V/√N, θ = log D (so D > 0 always), ℓ = eig(C),
+// μ = λ/α (α = P/N) and the constants ½ tr C − β/2 dropped:
+//
+//     f = −Σ ℓᵢ ŵᵢ v̂ᵢ + ½ (Q + β)(S + D) − (β/2) θ + (μ/2)(Q + E),
+//         Q = |ŵ|², E = |v̂|², S = Σ ℓᵢ v̂ᵢ²,
+//     ∂f/∂ŵ = −ℓ∘v̂ + (S + D + μ) ŵ,   ∂f/∂v̂ = −ℓ∘ŵ + ((Q + β) ℓ + μ)∘v̂,   ∂f/∂θ = ½((Q + β) D − β).
+//
+// This f equals ℒ of MODEL.md §4 on the scalar ansatz, and every solver reports it as `loss`.
+// Gradient norm (basis-independent, the same for every solver):
+//     ‖g‖ = sqrt(|∂f/∂ŵ|² + |∂f/∂v̂|² + (∂f/∂D)²)  = sqrt(N|∂f/∂W|² + N|∂f/∂V|² + (∂f/∂D)²),
+// and the stopping rule is the RELATIVE norm ‖g‖ / (ℓ₁ + β + μ) ≤ tolerance (ℓ₁ + β + μ bounds
+// the size of the individual terms of the gradient per unit parameter, so the ratio is scale-free).
+import Foundation
+import VAETheory
+import LinearAlgebra
+
+public enum Solver: String, CaseIterable, Sendable {
+    /// Default. Full-batch gradient training from the random start, in C's eigenbasis (O(N) per
+    /// step): limited-memory quasi-Newton (L-BFGS, 10 pairs) with a weak-Wolfe line search, so it
+    /// never diverges (every accepted step decreases L up to round-off) and needs far fewer steps
+    /// than plain gradient descent on ill-conditioned points.
+    case gd
+    /// The published method: full-batch Adam (lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8) on the total
+    /// loss L, W, V ~ N(0,1), D = 1 (optimised as log D), computed through C (O(N²) per step).
+    case adam
+    /// The spectral minimiser of this sample: W, V along v₁ with the scalars of MODEL.md §4 for
+    /// the empirical ℓ₁ (VAETheory.ScalarEquations.minimiser); global minimum by construction.
+    case exact
+}
+
+public struct TrainingOptions: Sendable {
+    public var solver: Solver
+    /// Stop when ‖g‖/(ℓ₁ + β + μ) ≤ tolerance.
+    public var tolerance: Double
+    public var maxSteps: Int
+    /// Adam learning rate (published: 1e-3).
+    public var learningRate: Double = 1e-3
+    /// L-BFGS memory for `gd`.
+    public var memory: Int = 10
+
+    public static func defaultTolerance(_ s: Solver) -> Double {
+        switch s { case .gd: return 1e-9; case .adam: return 1e-6; case .exact: return 1e-9 }
+    }
+    public static func defaultMaxSteps(_ s: Solver) -> Int {
+        switch s { case .gd: return 100_000; case .adam: return 10_000; case .exact: return 0 }
+    }
+    public init(solver: Solver = .gd, tolerance: Double? = nil, maxSteps: Int? = nil) {
+        self.solver = solver
+        self.tolerance = tolerance ?? TrainingOptions.defaultTolerance(solver)
+        self.maxSteps = maxSteps ?? TrainingOptions.defaultMaxSteps(solver)
+    }
+}
+
+public struct SimulationResult: Sendable {
+    public var observables: Observables
+    /// Optimiser steps taken (L-BFGS iterations, Adam steps; 0 for exact).
+    public var steps: Int
+    /// Final ‖g‖ (see the file header) and ‖g‖/(ℓ₁ + β + μ).
+    public var gradNorm: Double
+    public var relativeGradNorm: Double
+    public var converged: Bool
+    /// Wall-clock seconds for this (β, λ) pair (initial projection + training + observables).
+    public var seconds: Double
+    /// False when the loss became non-finite (diverged).
+    public var finiteLoss: Bool
+    /// Final per-sample loss f (= ℒ of MODEL.md §4, constants dropped).
+    public var loss: Double
+    public var beta: Double
+    public var lambda: Double
+    public var solver: Solver
+}
+
+/// f and its gradient in the eigenbasis (x = [ŵ, v̂, θ], length 2N + 1).
+struct EigenObjective {
+    let l: [Double]
+    let n: Int
+    let beta: Double
+    let mu: Double
+
+    func evaluate(_ x: UnsafePointer<Double>, _ g: UnsafeMutablePointer<Double>) -> Double {
+        var Q = 0.0, S = 0.0, E = 0.0, K = 0.0
+        l.withUnsafeBufferPointer { lp in
+            for i in 0..<n {
+                let w = x[i], v = x[n + i], li = lp[i]
+                Q += w * w; E += v * v; S += li * v * v; K += li * w * v
+            }
+            let th = x[2 * n], D = exp(th)
+            let a = S + D + mu, bq = Q + beta
+            for i in 0..<n {
+                let w = x[i], v = x[n + i], li = lp[i]
+                g[i] = a * w - li * v
+                g[n + i] = (bq * li + mu) * v - li * w
+            }
+            g[2 * n] = 0.5 * (bq * D - beta)
+        }
+        let th = x[2 * n], D = exp(th)
+        return -K + 0.5 * (Q + beta) * (S + D) - 0.5 * beta * th + 0.5 * mu * (Q + E)
+    }
+
+    /// ‖g‖ with the D-component ∂f/∂D = (∂f/∂θ)/D.
+    func gradNorm(_ g: UnsafePointer<Double>, theta: Double) -> Double {
+        var s = 0.0
+        for i in 0..<(2 * n) { s += g[i] * g[i] }
+        let gd = g[2 * n] / exp(theta)
+        return (s + gd * gd).squareRoot()
+    }
+}
+
+public enum Trainer {
+    /// The random start of one (β, λ) pair, in the original basis: W, V with i.i.d. N(0,1)
+    /// entries from the `initialisation` stream keyed by the data key and the bit patterns of β
+    /// and λ (so a pair starts from the same point whatever list or rank it is run in).
+    public static func initialParameters(_ data: SampleSpectrum, beta: Double, lambda: Double) -> (W: [Double], V: [Double]) {
+        let s = data.key.stream(.initialisation, [beta.bitPattern, lambda.bitPattern])
+        return (s.normals(row: 0, count: data.n), s.normals(row: 1, count: data.n))
+    }
+
+    /// Train every (β, λ) pair on one data set (C and its spectrum built once).
+    public static func train(_ data: SampleSpectrum, pairs: [(beta: Double, lambda: Double)],
+                             options: TrainingOptions) throws -> [SimulationResult] {
+        try pairs.map { try train(data, beta: $0.beta, lambda: $0.lambda, options: options) }
+    }
+
+    public static func train(_ data: SampleSpectrum, beta: Double, lambda: Double,
+                             options: TrainingOptions) throws -> SimulationResult {
+        guard beta > 0, beta.isFinite else { throw SimulationError("beta must be > 0") }
+        guard lambda >= 0, lambda.isFinite else { throw SimulationError("lambda must be ≥ 0") }
+        guard options.tolerance >= 0, options.maxSteps >= 0 else { throw SimulationError("bad training options") }
+        let t0 = Date()
+        var r: SimulationResult
+        switch options.solver {
+        case .exact: r = exact(data, beta: beta, lambda: lambda)
+        case .gd: r = lbfgs(data, beta: beta, lambda: lambda, options: options)
+        case .adam: r = adam(data, beta: beta, lambda: lambda, options: options)
+        }
+        r.seconds = Date().timeIntervalSince(t0)
+        return r
+    }
+
+    static func scale(_ data: SampleSpectrum, beta: Double, mu: Double) -> Double { data.ell1 + beta + mu }
+
+    static func finish(_ data: SampleSpectrum, x: [Double], beta: Double, lambda: Double, mu: Double,
+                       steps: Int, converged: Bool, solver: Solver) -> SimulationResult {
+        let n = data.n
+        let obj = EigenObjective(l: data.values, n: n, beta: beta, mu: mu)
+        var g = [Double](repeating: 0, count: 2 * n + 1)
+        let f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { obj.evaluate(xp.baseAddress!, $0.baseAddress!) } }
+        let gn = g.withUnsafeBufferPointer { obj.gradNorm($0.baseAddress!, theta: x[2 * n]) }
+        let p = EigenParameters(w: Array(x[0..<n]), v: Array(x[n..<(2 * n)]), D: exp(x[2 * n]))
+        let rel = gn / scale(data, beta: beta, mu: mu)
+        return SimulationResult(observables: data.observables(p), steps: steps, gradNorm: gn, relativeGradNorm: rel,
+                                converged: converged && f.isFinite, seconds: 0, finiteLoss: f.isFinite, loss: f,
+                                beta: beta, lambda: lambda, solver: solver)
+    }
+
+    // MARK: exact
+
+    static func exact(_ data: SampleSpectrum, beta: Double, lambda: Double) -> SimulationResult {
+        let n = data.n, alpha = data.alphaEffective
+        let sol = ScalarEquations.minimiser(ell1: data.ell1, alpha: alpha, beta: beta, lambda: lambda).best
+        var x = [Double](repeating: 0, count: 2 * n + 1)
+        x[0] = sol.a; x[n] = sol.b; x[2 * n] = log(sol.D)
+        return finish(data, x: x, beta: beta, lambda: lambda, mu: lambda / alpha, steps: 0, converged: true, solver: .exact)
+    }
+
+    // MARK: gd (L-BFGS in the eigenbasis)
+
+    static func lbfgs(_ data: SampleSpectrum, beta: Double, lambda: Double, options: TrainingOptions) -> SimulationResult {
+        let n = data.n, dim = 2 * n + 1
+        let mu = lambda / data.alphaEffective
+        let obj = EigenObjective(l: data.values, n: n, beta: beta, mu: mu)
+        let sc = scale(data, beta: beta, mu: mu)
+        let start = initialParameters(data, beta: beta, lambda: lambda)
+        var x = data.toEigenbasis(start.W) + data.toEigenbasis(start.V) + [0.0]   // D = 1
+        var g = [Double](repeating: 0, count: dim)
+        var xn = x, gn = g, d = g
+        let mem = max(1, options.memory)
+        var sMem = [[Double]](), yMem = [[Double]](), rhoMem = [Double]()
+        var alphaTmp = [Double](repeating: 0, count: mem)
+        var f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { obj.evaluate(xp.baseAddress!, $0.baseAddress!) } }
+        var steps = 0
+        var converged = false
+        var failures = 0
+        while true {
+            let gnorm = g.withUnsafeBufferPointer { obj.gradNorm($0.baseAddress!, theta: x[2 * n]) }
+            if !gnorm.isFinite || !f.isFinite { break }
+            if gnorm / sc <= options.tolerance { converged = true; break }
+            if steps >= options.maxSteps { break }
+            // Two-loop recursion: d = −H g.
+            for i in 0..<dim { d[i] = -g[i] }
+            let k = sMem.count
+            if k > 0 {
+                for j in stride(from: k - 1, through: 0, by: -1) {
+                    let a = rhoMem[j] * dot(sMem[j], d)
+                    alphaTmp[j] = a
+                    axpy(-a, yMem[j], &d)
+                }
+                let gamma = dot(sMem[k - 1], yMem[k - 1]) / dot(yMem[k - 1], yMem[k - 1])
+                for i in 0..<dim { d[i] *= gamma }
+                for j in 0..<k {
+                    let b = rhoMem[j] * dot(yMem[j], d)
+                    axpy(alphaTmp[j] - b, sMem[j], &d)
+                }
+            } else {
+                // First step: steepest descent with a step below 1/(largest curvature scale).
+                let s = 1 / (sc + 1)
+                for i in 0..<dim { d[i] *= s }
+            }
+            var dg = dot(d, g)
+            if !(dg < 0) {
+                sMem.removeAll(); yMem.removeAll(); rhoMem.removeAll()
+                let s = 1 / (sc + 1)
+                for i in 0..<dim { d[i] = -g[i] * s }
+                dg = dot(d, g)
+            }
+            // Weak-Wolfe line search (bisection/expansion); the Armijo test allows round-off
+            // (1e-12 relative) so that the method still progresses when f is flat to machine precision.
+            let c1 = 1e-4, c2 = 0.9
+            let epsF = 1e-12 * (1 + abs(f))
+            var t = 1.0, lo = 0.0, hi = Double.infinity
+            var accepted = false
+            var fNew = f
+            for _ in 0..<60 {
+                for i in 0..<dim { xn[i] = x[i] + t * d[i] }
+                fNew = xn.withUnsafeBufferPointer { xp in gn.withUnsafeMutableBufferPointer { obj.evaluate(xp.baseAddress!, $0.baseAddress!) } }
+                if !(fNew <= f + c1 * t * dg + epsF) {
+                    hi = t
+                } else if dot(gn, d) < c2 * dg {
+                    lo = t
+                } else {
+                    accepted = true; break
+                }
+                t = hi.isFinite ? 0.5 * (lo + hi) : 2 * t
+            }
+            if !accepted {
+                failures += 1
+                sMem.removeAll(); yMem.removeAll(); rhoMem.removeAll()
+                if failures > 3 { break }
+                continue
+            }
+            failures = 0
+            var s = [Double](repeating: 0, count: dim), y = s
+            for i in 0..<dim { s[i] = xn[i] - x[i]; y[i] = gn[i] - g[i] }
+            let sy = dot(s, y)
+            if sy > 1e-300 {
+                if sMem.count == mem { sMem.removeFirst(); yMem.removeFirst(); rhoMem.removeFirst() }
+                sMem.append(s); yMem.append(y); rhoMem.append(1 / sy)
+            }
+            swap(&x, &xn); swap(&g, &gn); f = fNew
+            steps += 1
+        }
+        return finish(data, x: x, beta: beta, lambda: lambda, mu: mu, steps: steps, converged: converged, solver: .gd)
+    }
+
+    @inline(__always) static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in for i in 0..<ap.count { s += ap[i] * bp[i] } } }
+        return s
+    }
+    @inline(__always) static func axpy(_ a: Double, _ x: [Double], _ y: inout [Double]) {
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in for i in 0..<xp.count { yp[i] += a * xp[i] } } }
+    }
+
+    // MARK: adam (through C, original basis)
+
+    static func adam(_ data: SampleSpectrum, beta: Double, lambda: Double, options: TrainingOptions) -> SimulationResult {
+        let n = data.n, nd = Double(n), pd = Double(data.p)
+        let mu = lambda / data.alphaEffective
+        let sc = scale(data, beta: beta, mu: mu)
+        let start = initialParameters(data, beta: beta, lambda: lambda)
+        var W = start.W, V = start.V, th = 0.0
+        var mW = [Double](repeating: 0, count: n), vW = mW, mV = mW, vV = mW
+        var mT = 0.0, vT = 0.0
+        let lr = options.learningRate, b1 = 0.9, b2 = 0.999, eps = 1e-8
+        var gW = mW, gV = mW
+        var CW = mW, CV = mW
+        let cov = data.covariance ?? reconstructCovariance(data)
+        var steps = 0, converged = false, finite = true
+        var b1t = 1.0, b2t = 1.0
+        while true {
+            symmetricTimesPair(cov, n: n, W, V, &CW, &CV)
+            var Q = 0.0, S = 0.0
+            for i in 0..<n { Q += W[i] * W[i]; S += V[i] * CV[i] }
+            Q /= nd; S /= nd
+            let D = exp(th)
+            let a = S + D + mu, bq = Q + beta
+            var g2 = 0.0
+            for i in 0..<n {
+                gW[i] = (a * W[i] - CV[i]) / nd
+                gV[i] = (bq * CV[i] + mu * V[i] - CW[i]) / nd
+                g2 += gW[i] * gW[i] + gV[i] * gV[i]
+            }
+            let gT = 0.5 * (bq * D - beta)
+            let gnorm = (nd * g2 + (gT / D) * (gT / D)).squareRoot()
+            if !gnorm.isFinite { finite = false; break }
+            if gnorm / sc <= options.tolerance { converged = true; break }
+            if steps >= options.maxSteps { break }
+            steps += 1
+            b1t *= b1; b2t *= b2
+            let c1 = 1 / (1 - b1t), c2 = 1 / (1 - b2t)
+            // Gradient of the TOTAL loss L = P · f.
+            for i in 0..<n {
+                let gw = pd * gW[i], gv = pd * gV[i]
+                mW[i] = b1 * mW[i] + (1 - b1) * gw; vW[i] = b2 * vW[i] + (1 - b2) * gw * gw
+                mV[i] = b1 * mV[i] + (1 - b1) * gv; vV[i] = b2 * vV[i] + (1 - b2) * gv * gv
+                W[i] -= lr * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
+                V[i] -= lr * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
+            }
+            let gt = pd * gT
+            mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
+            th -= lr * (mT * c1) / ((vT * c2).squareRoot() + eps)
+        }
+        var x = data.toEigenbasis(W) + data.toEigenbasis(V) + [th]
+        if !finite { for i in 0..<x.count where !x[i].isFinite { x[i] = .nan } }
+        return finish(data, x: x, beta: beta, lambda: lambda, mu: mu, steps: steps, converged: converged, solver: .adam)
+    }
+
+    /// C = U diag(ℓ) Uᵀ when the data set did not keep C.
+    static func reconstructCovariance(_ data: SampleSpectrum) -> [Double] {
+        let n = data.n
+        var c = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            let l = data.values[j]
+            for r in 0..<n {
+                let a = l * data.vectors[j * n + r]
+                if a == 0 { continue }
+                for s in 0..<n { c[r * n + s] += a * data.vectors[j * n + s] }
+            }
+        }
+        return c
+    }
+}
