@@ -126,7 +126,7 @@ final class SweepRunTests: XCTestCase {
         alpha = [0.5, 1.0, 2.0, 3.0, 4.0]
         beta = [0.5, 1.0, 2.0, 3.0]
         lambda = [0.01, 1.0]
-        N = [120, 240]
+        N = [300, 500]
         seeds = 3
         """
         let spec = try writeSpec(text)
@@ -140,13 +140,7 @@ final class SweepRunTests: XCTestCase {
         p.standardError = FileHandle.nullDevice
         try p.run()
         // wait for the first finished unit in the journal, then ask the sweep to drain
-        let headerBytes = 64 + SweepSpec.parseUnchecked(text).canonical.utf8.count
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: out + ".journal"))?[.size] as? Int,
-               size > headerBytes { break }
-            usleep(5_000)
-        }
+        waitForFirstRecord(out + ".journal", spec: text)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3, "interrupted sweeps exit 3")
@@ -171,6 +165,79 @@ final class SweepRunTests: XCTestCase {
         let a = try dataVariables(full), b = try dataVariables(out)
         XCTAssertEqual(Set(a.keys), Set(b.keys))
         for (k, v) in a { XCTAssertEqual(v, b[k], "resumed run differs in \(k)") }
+    }
+
+    /// Wait until the journal at `path` holds more than its header (a first finished unit).
+    func waitForFirstRecord(_ path: String, spec: String) {
+        let headerBytes = 64 + SweepSpec.parseUnchecked(spec).canonical.utf8.count
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > headerBytes { return }
+            usleep(5_000)
+        }
+        XCTFail("no journal record within 60 s")
+    }
+
+    func testFailedPointsAreRecordedAndRetried() throws {
+        // one L-BFGS step cannot converge: every simulated point fails, the sweep goes on
+        let text = "[grid]\nalpha = [2.0]\nbeta = [0.5, 1.0]\nlambda = [0.01]\nN = [40]\nseeds = 2\n[simulation]\nmax_steps = 1\n"
+        let spec = try writeSpec(text)
+        let out = dir.appendingPathComponent("fail.h5").path
+        let r = try runVaesweep(["run", spec, "--output", out], ranks: 2)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("4 simulated points failed"), r.stderr)
+        let f = try HDF5File.open(out)
+        XCTAssertEqual(try f.openDataset("status").read(Int8.self), [2, 2, 2, 2])
+        XCTAssertEqual(try f.openDataset("sim_steps").read(Int64.self), [1, 1, 1, 1])
+        XCTAssertTrue(try f.openDataset("sim_eps_g").read(Double.self).allSatisfy { $0.isFinite }, "values are kept")
+        try f.close()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".journal"), "journal kept for --retry-failed")
+        // --retry-failed recomputes exactly the failed units (2 data sets) and nothing else
+        let retry = try runVaesweep(["run", spec, "--output", out, "--retry-failed"])
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+        XCTAssertTrue(retry.stderr.contains("resuming: 1/3 units already done"), retry.stderr)
+    }
+
+    func testKilledRankLosesOnlyUnfinishedWork() throws {
+        let text = """
+        [grid]
+        alpha = [0.5, 1.0, 2.0, 3.0, 4.0]
+        beta = [0.5, 1.0, 2.0]
+        lambda = [0.01, 1.0]
+        N = [300, 600]
+        seeds = 3
+        [simulation]
+        seed = 5
+        """
+        let spec = try writeSpec(text)
+        let full = dir.appendingPathComponent("full.h5").path
+        XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
+        let out = dir.appendingPathComponent("killed.h5").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
+        p.arguments = ["-np", "2", "--oversubscribe", vaesweepPath, "run", spec, "--output", out, "--quiet"]
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        p.environment = env
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        waitForFirstRecord(out + ".journal", spec: text)
+        // SIGKILL one rank (a child of mpirun): MPI aborts the job
+        let children = try runProcess("/usr/bin/pgrep", ["-P", "\(p.processIdentifier)", "vaesweep"]).stdout
+            .split(separator: "\n").compactMap { Int32($0) }
+        XCTAssertFalse(children.isEmpty)
+        if let victim = children.last { kill(victim, SIGKILL) }
+        p.waitUntilExit()
+        XCTAssertNotEqual(p.terminationStatus, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let (_, records, _) = try Journal.read(path: out + ".journal")
+        XCTAssertGreaterThan(records.count, 0, "finished units survive the kill")
+        let resumed = try runVaesweep(["run", spec, "--output", out, "--resume"], ranks: 2)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming: \(Set(records.map { $0.unit }).count)/"), resumed.stderr)
+        let a = try dataVariables(full), b = try dataVariables(out)
+        for (k, v) in a { XCTAssertEqual(v, b[k], "resumed-after-kill run differs in \(k)") }
     }
 
     func testXarrayOpensTheFileAsLabelledArrays() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct VAESweep: ParsableCommand {
@@ -9,4 +10,20 @@ struct VAESweep: ParsableCommand {
         version: version,
         subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, PlotCommand.self, SummaryCommand.self]
     )
+
+    /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,
+    /// which the parser reports with EX_USAGE = 64) get the project's convention for bad input:
+    /// one line on stderr and exit status 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                fail(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)
+            }
+            exit(withError: error)
+        }
+    }
 }
