@@ -134,11 +134,7 @@ final class SweepRunTests: XCTestCase {
         XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
 
         let out = dir.appendingPathComponent("cut.h5").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: vaesweepPath)
-        p.arguments = ["run", spec, "--output", out, "--quiet"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"])
         // wait for the first finished unit in the journal, then ask the sweep to drain
         waitForFirstRecord(out + ".journal", spec: text)
         kill(p.processIdentifier, SIGTERM)
@@ -213,15 +209,7 @@ final class SweepRunTests: XCTestCase {
         let full = dir.appendingPathComponent("full.h5").path
         XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
         let out = dir.appendingPathComponent("killed.h5").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        p.arguments = ["-np", "2", "--oversubscribe", vaesweepPath, "run", spec, "--output", out, "--quiet"]
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        p.environment = env
-        p.standardError = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2)
         waitForFirstRecord(out + ".journal", spec: text)
         // SIGKILL one rank (a child of mpirun): MPI aborts the job
         let children = try runProcess("/usr/bin/pgrep", ["-P", "\(p.processIdentifier)", "vaesweep"]).stdout

@@ -5,10 +5,10 @@ import Foundation
 /// Directory holding the built products (the test bundle sits beside the executables).
 public let productsDirectory: URL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
-/// Run a program; environment variables set by an in-process MPI (OMPI_*, PMIX_*, OPAL_*) are
-/// stripped so a child `mpirun` starts clean (see NOTES-interop.md), and root is allowed.
-public func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:])
-    throws -> (status: Int32, stdout: String, stderr: String) {
+/// A child process whose environment is clean for MPI: variables set by an in-process MPI
+/// (OMPI_*, PMIX_*, OPAL_*) are stripped so a child `mpirun` starts clean (see
+/// NOTES-interop.md), root is allowed, and BLAS uses one thread.
+public func makeProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:]) -> Process {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -21,6 +21,13 @@ public func runProcess(_ executable: String, _ arguments: [String], extraEnviron
     env["OPENBLAS_NUM_THREADS"] = "1"
     for (k, v) in extraEnvironment { env[k] = v }
     p.environment = env
+    return p
+}
+
+/// Run a program (see `makeProcess`) to completion and collect its output.
+public func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:])
+    throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = makeProcess(executable, arguments, extraEnvironment: extraEnvironment)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -62,13 +69,26 @@ public struct TestRNG {
 /// The built `vaesweep` executable.
 public var vaesweepPath: String { productsDirectory.appendingPathComponent("vaesweep").path }
 
-/// Run `vaesweep ARGS` (optionally under `mpirun -np ranks --oversubscribe`).
-public func runVaesweep(_ arguments: [String], ranks: Int? = nil, in directory: URL? = nil)
-    throws -> (status: Int32, stdout: String, stderr: String) {
-    if let ranks {
-        return try runProcess("/usr/bin/mpirun", ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", vaesweepPath] + arguments)
-    }
-    return try runProcess(vaesweepPath, arguments)
+/// The command line of `vaesweep ARGS`, optionally under `mpirun -np ranks --oversubscribe`.
+func vaesweepCommand(_ arguments: [String], ranks: Int?) -> (String, [String]) {
+    guard let ranks else { return (vaesweepPath, arguments) }
+    return ("/usr/bin/mpirun", ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", vaesweepPath] + arguments)
+}
+
+/// Run `vaesweep ARGS` to completion (optionally under mpirun).
+public func runVaesweep(_ arguments: [String], ranks: Int? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let (exe, args) = vaesweepCommand(arguments, ranks: ranks)
+    return try runProcess(exe, args)
+}
+
+/// Start `vaesweep ARGS` in the background (optionally under mpirun), output discarded.
+public func startVaesweep(_ arguments: [String], ranks: Int? = nil) throws -> Process {
+    let (exe, args) = vaesweepCommand(arguments, ranks: ranks)
+    let p = makeProcess(exe, args)
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
 }
 
 /// Parse one flat JSON object per line (string, number, true/false/null values). Numbers go
