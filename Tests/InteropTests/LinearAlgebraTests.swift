@@ -59,6 +59,20 @@ final class LinearAlgebraTests: XCTestCase {
         XCTAssertEqual(BLAS.dot(x, x), x.reduce(0) { $0 + $1 * $1 }, accuracy: 1e-13)
     }
 
+    func testGemmMatchesNaiveLoops() {
+        let m = 7, k = 5, n = 3
+        let a = randomMatrix(m, k, seed: 11), b = randomMatrix(k, n, seed: 12)
+        var c = [Double](repeating: 0.5, count: m * n)
+        BLAS.gemm(a, b, m: m, k: k, n: n, alpha: 2, beta: 1, c: &c)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for l in 0..<k { s += a[i * k + l] * b[l * n + j] }
+                XCTAssertEqual(c[i * n + j], 2 * s + 0.5, accuracy: 1e-13)
+            }
+        }
+    }
+
     func symmetricRandom(_ n: Int, seed: UInt64) -> [Double] {
         let b = randomMatrix(n, n, seed: seed)
         var a = [Double](repeating: 0, count: n * n)

@@ -1,5 +1,6 @@
 // Observables of MODEL.md §3 for trained parameters, and the finite-N phase rule.
 import Foundation
+import LinearAlgebra
 import VAETheory
 
 /// The finite-N phase rule (m is never exactly 0 at finite N).
@@ -56,7 +57,7 @@ public struct EigenParameters: Sendable {
 extension SampleSpectrum {
     /// ŵ = Uᵀ x/√N for a vector in the original basis.
     public func toEigenbasis(_ x: [Double]) -> [Double] {
-        var y = LinearAlgebraProxy.matvec(vectors, n, x)
+        var y = BLAS.matvec(vectors, rows: n, cols: n, x)
         let s = 1 / Double(n).squareRoot()
         for i in 0..<n { y[i] *= s }
         return y

@@ -75,6 +75,14 @@ public enum BLAS {
                     alpha, a, Int32(cols), x, 1, beta, &y, 1)
     }
 
+    /// `C ← alpha · A B + beta · C` for row-major A (m × k), B (k × n), C (m × n) (dgemm).
+    public static func gemm(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int, alpha: Double = 1,
+                            beta: Double = 0, c: inout [Double]) {
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "gemm: buffer too small")
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(max(1, k)), b, Int32(max(1, n)), beta, &c, Int32(max(1, n)))
+    }
+
     /// `A x` for row-major A.
     public static func matvec(_ a: [Double], rows: Int, cols: Int, _ x: [Double]) -> [Double] {
         var y = [Double](repeating: 0, count: rows)
