@@ -39,7 +39,7 @@ let package = Package(
 
         // 4. The sweep
         .target(name: "Sweep",
-                dependencies: ["MPIKit", "HDF5Kit", "VAETheory", "VAESimulation",
+                dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation",
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 path: "Sources/Sweep/Sweep", swiftSettings: swift5),
 
