@@ -130,7 +130,7 @@ public struct Scale: Sendable {
         guard lo > 0, hi > lo else { return lo > 0 ? [lo] : [] }
         let e0 = Int(floor(log10(lo))), e1 = Int(ceil(log10(hi)))
         let inside: ([Double]) -> [Double] = { $0.filter { $0 >= lo * (1 - 1e-9) && $0 <= hi * (1 + 1e-9) } }
-        for mults in [[1.0], [1.0, 3.0], [1.0, 2.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]] {
+        for mults in [[1.0], [1.0, 3.0], [1.0, 2.0, 5.0], [1.0, 2.0, 3.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]] {
             var out: [Double] = []
             for e in e0...e1 { for m in mults { out.append(cleaned(m * pow(10, Double(e)))) } }
             let t = inside(out)
