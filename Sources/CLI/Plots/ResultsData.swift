@@ -2,6 +2,7 @@
 // coordinates plus flat row-major arrays, with index helpers and NaN-aware statistics.
 import Foundation
 import HDF5Kit
+import VAETheory
 
 /// A results file that cannot be read as the schema expects.
 public struct ResultsError: Error, CustomStringConvertible {
@@ -10,8 +11,7 @@ public struct ResultsError: Error, CustomStringConvertible {
 }
 
 /// The observables stored per grid point, as named in the file (`theory_<q>`, `sim_<q>`).
-public let resultQuantities = ["m", "d", "Q", "E", "R", "D", "eps_g",
-                               "rate_train", "rate_test", "dist_train", "dist_test"]
+public let resultQuantities = Observables.names
 
 /// Status codes of `status` (one per simulated point).
 public enum PointStatus: Int8 {

@@ -1,4 +1,5 @@
 import Foundation
+import VAETheory
 
 /// A JSON object whose keys keep their insertion order (one object per output line).
 /// Doubles print with Swift's shortest round-trip representation, so a reader recovers the
@@ -12,6 +13,12 @@ struct JSONObject {
     mutating func add(_ key: String, _ value: Int) { fields.append((key, "\(value)")) }
     mutating func add(_ key: String, _ value: Bool) { fields.append((key, value ? "true" : "false")) }
     mutating func add(_ key: String, _ value: String) { fields.append((key, JSONObject.quote(value))) }
+
+    /// The observables under their standard keys (`m` … `dist_test`), then `phase` by name.
+    mutating func add(_ o: Observables) {
+        for (k, v) in zip(Observables.names, o.values) { add(k, v) }
+        add("phase", o.phase.name)
+    }
 
     var line: String { "{" + fields.map { "\(JSONObject.quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}" }
 

@@ -91,9 +91,7 @@ struct SimulateCommand: ParsableCommand {
                 let o = r.observables
                 if json {
                     var j = JSONObject()
-                    j.add("m", o.m); j.add("d", o.d); j.add("Q", o.Q); j.add("E", o.E); j.add("R", o.R); j.add("D", o.D)
-                    j.add("eps_g", o.epsG); j.add("rate_train", o.rateTrain); j.add("rate_test", o.rateTest)
-                    j.add("dist_train", o.distTrain); j.add("dist_test", o.distTest); j.add("phase", o.phase.name)
+                    j.add(o)
                     j.add("steps", r.steps); j.add("grad_norm", r.gradNorm); j.add("converged", r.converged)
                     j.add("seconds", r.seconds)
                     j.add("alpha", alpha); j.add("beta", r.beta); j.add("lambda", r.lambda); j.add("rho", rho); j.add("eta", eta)

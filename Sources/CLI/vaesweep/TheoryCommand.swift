@@ -69,10 +69,7 @@ struct TheoryCommand: ParsableCommand {
             if json {
                 var j = JSONObject()
                 j.add("alpha", a); j.add("beta", b); j.add("lambda", l); j.add("rho", r); j.add("eta", e)
-                j.add("m", o.m); j.add("d", o.d); j.add("Q", o.Q); j.add("E", o.E); j.add("R", o.R); j.add("D", o.D)
-                j.add("eps_g", o.epsG); j.add("rate_train", o.rateTrain); j.add("rate_test", o.rateTest)
-                j.add("dist_train", o.distTrain); j.add("dist_test", o.distTest)
-                j.add("phase", o.phase.name); j.add("metastable", res.metastable)
+                j.add(o); j.add("metastable", res.metastable)
                 print(j.line)
             } else {
                 func g(_ x: Double) -> String { String(format: "%-10.4g", x) }

@@ -2,10 +2,11 @@
 // written in (one file, opened by xarray/h5netcdf as labelled arrays).
 import Foundation
 import HDF5Kit
+import VAETheory
 
 /// The observables stored per point, in payload order, with their netCDF metadata.
 public enum Quantity {
-    public static let names = ["m", "d", "Q", "E", "R", "D", "eps_g", "rate_train", "rate_test", "dist_train", "dist_test"]
+    public static let names = Observables.names
     public static let longNames = [
         "overlap of decoder W with the spike, W·W*/N", "overlap of encoder V with the spike, V·W*/N",
         "decoder norm |W|²/N", "encoder norm |V|²/N", "decoder–encoder overlap W·V/N", "encoder variance D",

@@ -159,7 +159,7 @@ public struct SweepSpec: Equatable, Sendable {
             spec.seeds = seeds
         } else {
             // A theory-only sweep may still name N/seeds (ignored), but they must be well-formed.
-            if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: 2...1e5) }
+            if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound)) }
             if grid["seeds"] != nil { _ = try integer(grid, "seeds", "grid.seeds") }
         }
         return spec

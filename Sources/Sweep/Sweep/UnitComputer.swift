@@ -18,10 +18,6 @@ public struct UnitComputer: Sendable {
         grid.isSimulationUnit(id) ? simulate(id) : theory(id - grid.simulationUnits)
     }
 
-    static func values(_ o: Observables) -> [Double] {
-        [o.m, o.d, o.Q, o.E, o.R, o.D, o.epsG, o.rateTrain, o.rateTest, o.distTrain, o.distTest]
-    }
-
     func theory(_ block: Int) -> [Double] {
         let spec = grid.spec
         var out: [Double] = []
@@ -33,7 +29,7 @@ public struct UnitComputer: Sendable {
                 let input = try TheoryInput(alpha: spec.alpha[a], beta: spec.beta[b], lambda: spec.lambda[l],
                                             rho: spec.rho, eta: spec.eta)
                 let r = Theory.solve(input)
-                out += UnitComputer.values(r.observables)
+                out += r.observables.values
                 out += [Double(r.observables.phase.rawValue), r.metastable ? 1 : 0]
             } catch {
                 // The spec is validated against the same domains, so this is unreachable in a sweep;
@@ -58,8 +54,8 @@ public struct UnitComputer: Sendable {
             for pair in pairs {
                 do {
                     let res = try Trainer.train(data, beta: pair.beta, lambda: pair.lambda, options: options)
-                    let ok = res.converged && res.finiteLoss && UnitComputer.values(res.observables).allSatisfy { $0.isFinite }
-                    out += UnitComputer.values(res.observables)
+                    let ok = res.converged && res.finiteLoss && res.observables.values.allSatisfy { $0.isFinite }
+                    out += res.observables.values
                     out += [Double(res.observables.phase.rawValue), Double(res.steps), res.gradNorm, res.seconds,
                             Double((ok ? PointStatus.ok : PointStatus.failed).rawValue)]
                 } catch {
