@@ -4,7 +4,7 @@ import VAESimulation
 
 final class DataSetTests: XCTestCase {
     func testBlockedCovarianceMatchesDirectAndIsDeterministic() throws {
-        let key = DataKey(rootSeed: 3, alphaIndex: 1, nIndex: 2, replicate: 4)
+        let key = DataKey(rootSeed: 3, replicate: 4)
         let n = 37, alpha = 3.3
         let x = DataSet.sampleMatrix(alpha: alpha, n: n, rho: 1.5, eta: 0.7, spike: .gaussian, key: key)
         let p = DataSet.sampleCount(alpha: alpha, n: n)
@@ -15,9 +15,9 @@ final class DataSetTests: XCTestCase {
         for i in 0..<(n * n) { XCTAssertEqual(blocked[i], direct[i], accuracy: 1e-13) }
         let again = DataSet.covariance(alpha: alpha, n: n, rho: 1.5, eta: 0.7, spike: .gaussian, key: key, blockElements: 1)
         XCTAssertEqual(blocked, again)   // bitwise
-        let w = DataSet.spikeVector(n: n, spike: .gaussian, key: key)
+        let w = DataSet.spikeVector(alpha: alpha, n: n, spike: .gaussian, key: key)
         XCTAssertEqual(w.reduce(0) { $0 + $1 * $1 }, Double(n), accuracy: 1e-10)
-        XCTAssertEqual(DataSet.spikeVector(n: 5, spike: .ones, key: key), [1, 1, 1, 1, 1])
+        XCTAssertEqual(DataSet.spikeVector(alpha: alpha, n: 5, spike: .ones, key: key), [1, 1, 1, 1, 1])
     }
 
     func testSpectrumConsistent() throws {

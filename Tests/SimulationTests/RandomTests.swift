@@ -35,12 +35,13 @@ final class RandomTests: XCTestCase {
     }
 
     func testDataKeyStreamsDistinct() {
-        let k = DataKey(rootSeed: 1, alphaIndex: 0, nIndex: 0, replicate: 0)
+        // Keyed by VALUES (stream version 2): purpose × α bits × N × replicate all give distinct
+        // streams, and α values one ulp apart are different data sets.
         var ids = Set<UInt64>()
+        let alphas = [0.3, 0.30000000000000004, 2.0]
         for p in [StreamPurpose.spike, .samples, .initialisation] {
-            for a in 0..<3 { for nI in 0..<3 { for r in 0..<3 {
-                var kk = k; kk.alphaIndex = a; kk.nIndex = nI; kk.replicate = r
-                ids.insert(kk.stream(p).stream)
+            for a in alphas { for n in [250, 500, 1000] { for r in 0..<3 {
+                ids.insert(DataKey(rootSeed: 1, replicate: r).stream(p, alpha: a, n: n).stream)
             } } }
         }
         XCTAssertEqual(ids.count, 81)

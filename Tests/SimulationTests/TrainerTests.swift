@@ -21,7 +21,7 @@ final class TrainerTests: XCTestCase {
         for (alpha, n) in [(4.0, 40), (0.5, 40), (2.0, 80), (8.0, 30)] {
             for rep in 0..<2 {
                 let data = try DataSet.build(alpha: alpha, n: n, rho: 1, eta: 1, spike: rep == 0 ? .ones : .gaussian,
-                                             key: DataKey(rootSeed: 11, alphaIndex: 0, nIndex: 0, replicate: rep))
+                                             key: DataKey(rootSeed: 11, replicate: rep))
                 guard data.relativeGap > 1e-3 else { continue }
                 let pairs: [(beta: Double, lambda: Double)] = [(0.5, 0.01), (1, 1), (2, 0.01), (3, 1), (0.2, 3)]
                 let gd = try Trainer.train(data, pairs: pairs, options: TrainingOptions(solver: .gd))
@@ -58,7 +58,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testDeterministicAndOrderIndependent() throws {
-        let key = DataKey(rootSeed: 9, alphaIndex: 2, nIndex: 1, replicate: 3)
+        let key = DataKey(rootSeed: 9, replicate: 3)
         let d1 = try DataSet.build(alpha: 3, n: 30, spike: .gaussian, key: key)
         let d2 = try DataSet.build(alpha: 3, n: 30, spike: .gaussian, key: key)
         let pairs: [(beta: Double, lambda: Double)] = [(0.5, 0.01), (1.5, 1)]

@@ -33,7 +33,7 @@ func runSimulationBenchmark() throws {
         let floor = tSyrk + tEig
         var sink = 0.0
         let tGauss = seconds {
-            let g = key.stream(.samples)
+            let g = key.stream(.samples, alpha: alpha, n: n)
             var buf = [Double](repeating: 0, count: n + 1)
             buf.withUnsafeMutableBufferPointer { bp in
                 for row in 0..<p { g.fill(row: UInt64(row), into: bp.baseAddress!, count: n + 1); sink += bp[n] }

@@ -24,7 +24,7 @@ func runValidation() throws {
         for (ni, n) in ns.enumerated() {
             for rep in 0..<reps {
                 let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones,
-                                             key: DataKey(rootSeed: 1, alphaIndex: ai, nIndex: ni, replicate: rep),
+                                             key: DataKey(rootSeed: 1, replicate: rep),
                                              keepCovariance: false)
                 let gd = try Trainer.train(data, pairs: pairs, options: TrainingOptions(solver: .gd))
                 let ex = try Trainer.train(data, pairs: pairs, options: TrainingOptions(solver: .exact))
@@ -105,7 +105,7 @@ func runValidation() throws {
             let ai = alphas.firstIndex(of: alpha)!
             byAlpha[alpha] = try (reps..<(reps + extra)).map { rep in
                 let t = try DataSet.topSpectrum(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones,
-                                                key: DataKey(rootSeed: 1, alphaIndex: ai, nIndex: ni, replicate: rep))
+                                                key: DataKey(rootSeed: 1, replicate: rep))
                 return (t.ell1, t.overlap, t.p)
             }
         }

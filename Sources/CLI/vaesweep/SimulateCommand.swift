@@ -77,7 +77,7 @@ struct SimulateCommand: ParsableCommand {
         for b in betas { for l in lambdas { pairs.append((b, l)) } }
 
         for s in seeds {
-            let key = DataKey(rootSeed: root, alphaIndex: 0, nIndex: 0, replicate: s)
+            let key = DataKey(rootSeed: root, replicate: s)
             let data: SampleSpectrum
             let results: [SimulationResult]
             do {

@@ -6,21 +6,27 @@ import LinearAlgebra
 /// The spike W* (|W*|² = N): all ones (the published experiments) or i.i.d. Gaussian rescaled.
 public enum Spike: String, CaseIterable, Sendable { case ones, gaussian }
 
-/// What keys the random stream of one data set. The sweep passes the GRID indices of α and N;
-/// the `vaesweep simulate` command uses alphaIndex = nIndex = 0. `replicate` is the seed index.
+/// What keys the random streams of one data set, besides its parameter VALUES (MODEL.md §6,
+/// stream version 2): the root seed and the replicate id. The streams of a data set are a pure
+/// function of (root seed, α bit pattern, N, replicate), never of grid positions or the rank, so a
+/// point's numbers do not depend on which grid it sits in.
 public struct DataKey: Hashable, Sendable {
+    /// The version of the keying below; stored in results files as `stream_version`. Bump it when
+    /// any stream derivation changes (points of different versions are never mixed).
+    public static let streamVersion = 2
+
     public var rootSeed: UInt64
-    public var alphaIndex: Int
-    public var nIndex: Int
+    /// Replicate id (the `seed` coordinate of a results file).
     public var replicate: Int
-    public init(rootSeed: UInt64 = 1, alphaIndex: Int = 0, nIndex: Int = 0, replicate: Int = 0) {
-        self.rootSeed = rootSeed; self.alphaIndex = alphaIndex; self.nIndex = nIndex; self.replicate = replicate
+    public init(rootSeed: UInt64 = 1, replicate: Int = 0) {
+        self.rootSeed = rootSeed; self.replicate = replicate
     }
 
-    /// Stream id for `purpose` (and extra words, e.g. β and λ bit patterns for an initialisation).
-    public func stream(_ purpose: StreamPurpose, _ extra: [UInt64] = []) -> GaussianStream {
-        let words = [purpose.rawValue, UInt64(bitPattern: Int64(alphaIndex)),
-                     UInt64(bitPattern: Int64(nIndex)), UInt64(bitPattern: Int64(replicate))] + extra
+    /// The stream for `purpose` of the data set (α, N) of this key (and extra words, e.g. the β and
+    /// λ bit patterns of an initialisation).
+    public func stream(_ purpose: StreamPurpose, alpha: Double, n: Int, _ extra: [UInt64] = []) -> GaussianStream {
+        let words = [purpose.rawValue, alpha.bitPattern, UInt64(bitPattern: Int64(n)),
+                     UInt64(bitPattern: Int64(replicate))] + extra
         return GaussianStream(rootSeed: rootSeed, stream: streamID(words))
     }
 }
@@ -90,12 +96,12 @@ public enum DataSet {
     public static func sampleCount(alpha: Double, n: Int) -> Int { max(1, Int((alpha * Double(n)).rounded())) }
 
     /// The spike W* of this data key (|W*|² = N).
-    public static func spikeVector(n: Int, spike: Spike, key: DataKey) -> [Double] {
+    public static func spikeVector(alpha: Double, n: Int, spike: Spike, key: DataKey) -> [Double] {
         switch spike {
         case .ones:
             return [Double](repeating: 1, count: n)
         case .gaussian:
-            var w = key.stream(.spike).normals(row: 0, count: n)
+            var w = key.stream(.spike, alpha: alpha, n: n).normals(row: 0, count: n)
             let norm2 = w.reduce(0) { $0 + $1 * $1 }
             let s = (Double(n) / norm2).squareRoot()
             for i in 0..<n { w[i] *= s }
@@ -121,10 +127,10 @@ public enum DataSet {
     public static func sampleMatrix(alpha: Double, n: Int, rho: Double, eta: Double, spike: Spike,
                                     key: DataKey) -> [Double] {
         let p = sampleCount(alpha: alpha, n: n)
-        let w = spikeVector(n: n, spike: spike, key: key)
+        let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
         var x = [Double](repeating: 0, count: p * n)
         var scratch = [Double](repeating: 0, count: n + 1)
-        let stream = key.stream(.samples)
+        let stream = key.stream(.samples, alpha: alpha, n: n)
         x.withUnsafeMutableBufferPointer { xp in
             scratch.withUnsafeMutableBufferPointer { sp in
                 fillRows(first: 0, rows: p, n: n, rho: rho, eta: eta, spike: w, stream: stream,
@@ -139,8 +145,8 @@ public enum DataSet {
     public static func covariance(alpha: Double, n: Int, rho: Double, eta: Double, spike: Spike,
                                   key: DataKey, blockElements: Int = 1 << 21) -> [Double] {
         let p = sampleCount(alpha: alpha, n: n)
-        let w = spikeVector(n: n, spike: spike, key: key)
-        let stream = key.stream(.samples)
+        let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
+        let stream = key.stream(.samples, alpha: alpha, n: n)
         let blockRows = max(1, min(p, max(64, blockElements / n)))
         var c = [Double](repeating: 0, count: n * n)
         var block = [Double](repeating: 0, count: blockRows * n)
@@ -175,7 +181,7 @@ public enum DataSet {
         let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
         let t1 = Date()
         let eig = try LAPACK.symmetricEigen(c, n: n)
-        let w = spikeVector(n: n, spike: spike, key: key)
+        let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
         let invSqrtN = 1 / Double(n).squareRoot()
         let unit = w.map { $0 * invSqrtN }
         let omega = BLAS.matvec(eig.vectors, rows: n, cols: n, unit)
@@ -198,7 +204,7 @@ extension DataSet {
         let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
         let k = min(2, n)
         let eig = try LAPACK.symmetricTopEigen(c, n: n, k: k)
-        let w = spikeVector(n: n, spike: spike, key: key)
+        let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
         var ov = 0.0
         for i in 0..<n { ov += eig.vectors[i] * w[i] }
         return (eig.values[0], k > 1 ? eig.values[1] : eig.values[0], ov / Double(n).squareRoot(), sampleCount(alpha: alpha, n: n))

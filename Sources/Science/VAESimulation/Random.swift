@@ -10,7 +10,8 @@
 // Keying used by vaesweep (a pure function of the inputs, so any rank, any order, same numbers):
 //   key      = root seed (k0 = low 32 bits, k1 = high 32 bits)
 //   counter  = (c0, c1, c2, c3) = (block within the row, row, stream id low 32, stream id high 32)
-//   stream id = SplitMix64-finaliser hash of (purpose, α index, N index, replicate[, extra words])
+//   stream id = SplitMix64-finaliser hash of (purpose, α bit pattern, N, replicate[, extra words])
+//               (stream version 2; version 1 hashed the grid INDICES of α and N)
 // Gaussians: Box–Muller on two 53-bit uniforms in (0,1) built from the four output words of one
 // block, giving 2 normal deviates per block: z0 = r cos 2πu₂, z1 = r sin 2πu₂, r = √(−2 ln u₁).
 import Foundation

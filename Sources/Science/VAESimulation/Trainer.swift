@@ -115,7 +115,7 @@ public enum Trainer {
     /// entries from the `initialisation` stream keyed by the data key and the bit patterns of β
     /// and λ (so a pair starts from the same point whatever list or rank it is run in).
     public static func initialParameters(_ data: SampleSpectrum, beta: Double, lambda: Double) -> (W: [Double], V: [Double]) {
-        let s = data.key.stream(.initialisation, [beta.bitPattern, lambda.bitPattern])
+        let s = data.key.stream(.initialisation, alpha: data.alpha, n: data.n, [beta.bitPattern, lambda.bitPattern])
         return (s.normals(row: 0, count: data.n), s.normals(row: 1, count: data.n))
     }
 

@@ -206,8 +206,8 @@ public final class ResultStore {
         }
         if spec.simulate {
             scales.append(try coordinate("N", spec.N.map { Int64($0) }, fill: Int64(-1), longName: "dimension N", units: "1"))
-            scales.append(try coordinate("seed", (0..<spec.seeds).map { Int64($0) }, fill: Int64(-1),
-                                         longName: "replicate index (data and initialisation stream)", units: "1"))
+            scales.append(try coordinate("seed", spec.seedIDs.map { Int64($0) }, fill: Int64(-1),
+                                         longName: "replicate id (keys the data and initialisation streams)", units: "1"))
             let simShape = theoryShape + [grid.nN, grid.nSeeds]
             for (q, name) in Quantity.names.enumerated() {
                 try variable("sim_" + name, sim[q], shape: simShape, fill: Double.nan,

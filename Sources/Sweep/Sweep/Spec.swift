@@ -26,7 +26,10 @@ public struct SweepSpec: Equatable, Sendable {
     public var beta: [Double] = []
     public var lambda: [Double] = []
     public var N: [Int] = []
-    public var seeds: Int = 0
+    /// Replicate ids, ascending (`seeds = 5` → 0…4; `[5, 6, 7]`; `{ start = 5, count = 10 }`).
+    public var seedIDs: [Int] = []
+    /// Number of replicates.
+    public var seeds: Int { seedIDs.count }
     public var simulate: Bool = true
     public var solver: Solver = .gd
     public var rootSeed: UInt64 = 1
@@ -56,7 +59,7 @@ public struct SweepSpec: Equatable, Sendable {
         ]
         if simulate {
             lines += [
-                "grid.N = [" + N.map(String.init).joined(separator: ", ") + "]", "grid.seeds = \(seeds)",
+                "grid.N = [" + N.map(String.init).joined(separator: ", ") + "]", "grid.seeds = [" + seedIDs.map(String.init).joined(separator: ", ") + "]",
                 "simulation.solver = \(solver.rawValue)", "simulation.seed = \(rootSeed)",
                 "simulation.tolerance = \(tolerance.map { "\($0)" } ?? "default")",
                 "simulation.max_steps = \(maxSteps.map { "\($0)" } ?? "default")",
@@ -152,20 +155,51 @@ public struct SweepSpec: Equatable, Sendable {
             let ns = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound))
             guard ns.allSatisfy({ $0 == $0.rounded() }) else { throw SpecError("grid.N", "must be integers") }
             spec.N = ns.map { Int($0) }
-            guard let seeds = try integer(grid, "seeds", "grid.seeds") else {
-                throw SpecError("grid.seeds", "required when simulation.run is true")
-            }
-            guard seeds >= 1, seeds <= maxSeeds else { throw SpecError("grid.seeds", "must be in 1 … \(maxSeeds) (got \(seeds))") }
-            spec.seeds = seeds
+            guard grid["seeds"] != nil else { throw SpecError("grid.seeds", "required when simulation.run is true") }
+            spec.seedIDs = try seedList(grid)
         } else {
             // A theory-only sweep may still name N/seeds (ignored), but they must be well-formed.
             if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound)) }
-            if grid["seeds"] != nil { _ = try integer(grid, "seeds", "grid.seeds") }
+            if grid["seeds"] != nil { _ = try seedList(grid) }
         }
         return spec
     }
 
     // MARK: helpers
+
+    /// `grid.seeds`: a count n (ids 0 … n−1), a list of distinct ids, or `{ start, count }`;
+    /// returned ascending.
+    static func seedList(_ grid: TOMLTable) throws -> [Int] {
+        let name = "grid.seeds"
+        guard let v = grid["seeds"] else { throw SpecError(name, "required") }
+        let maxID = Int(Int32.max)
+        var ids: [Int]
+        if let n = v.int {
+            guard n >= 1, n <= maxSeeds else { throw SpecError(name, "must be in 1 … \(maxSeeds) (got \(n))") }
+            ids = Array(0..<n)
+        } else if let arr = v.array {
+            guard !arr.isEmpty else { throw SpecError(name, "must not be empty") }
+            guard arr.count <= maxSeeds else { throw SpecError(name, "at most \(maxSeeds) ids (got \(arr.count))") }
+            ids = try arr.enumerated().map { i, e in
+                guard let id = e.int else { throw SpecError("\(name)[\(i)]", "must be an integer (got \(e.type))") }
+                guard id >= 0, id <= maxID else { throw SpecError("\(name)[\(i)]", "must be in 0 … \(maxID) (got \(id))") }
+                return id
+            }
+        } else if let t = v.table {
+            try checkKeys(t, allowed: ["start", "count"], prefix: name + ".")
+            guard let start = try integer(t, "start", name + ".start") else { throw SpecError(name + ".start", "required") }
+            guard let count = try integer(t, "count", name + ".count") else { throw SpecError(name + ".count", "required") }
+            guard start >= 0 else { throw SpecError(name + ".start", "must be ≥ 0 (got \(start))") }
+            guard count >= 1, count <= maxSeeds else { throw SpecError(name + ".count", "must be in 1 … \(maxSeeds) (got \(count))") }
+            guard start <= maxID - (count - 1) else { throw SpecError(name, "ids beyond \(maxID)") }
+            ids = Array(start..<(start + count))
+        } else {
+            throw SpecError(name, "must be a count, a list of ids or a { start, count } table (got \(v.type))")
+        }
+        var seen = Set<Int>()
+        for id in ids where !seen.insert(id).inserted { throw SpecError(name, "duplicate id \(id)") }
+        return ids.sorted()
+    }
 
     private static func checkKeys(_ t: TOMLTable, allowed: Set<String>, prefix: String) throws {
         for k in t.keys.sorted() where !allowed.contains(k) {

@@ -47,7 +47,7 @@ public struct UnitComputer: Sendable {
         var out: [Double] = []
         out.reserveCapacity(pairs.count * PayloadLayout.simulation)
         do {
-            let key = DataKey(rootSeed: spec.rootSeed, alphaIndex: a, nIndex: n, replicate: r)
+            let key = DataKey(rootSeed: spec.rootSeed, replicate: spec.seedIDs[r])
             let data = try DataSet.build(alpha: spec.alpha[a], n: spec.N[n], rho: spec.rho, eta: spec.eta,
                                          spike: spec.spike, key: key, keepCovariance: spec.solver == .adam)
             let options = trainingOptions
