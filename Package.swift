@@ -6,8 +6,10 @@
 //   1. Sources/Interop   C system-library targets + tiny header shims (Open MPI, HDF5, OpenBLAS/LAPACK)
 //   2. Sources/Wrappers  safe Swift wrappers: MPIKit, HDF5Kit, LinearAlgebra
 //   3. Sources/Science   pure Swift science, no MPI: VAETheory, VAESimulation
-//   4. Sources/Sweep     grid spec, work distribution, gathering, resume, HDF5 schema
-//   5. Sources/CLI       the `vaesweep` command-line tool and its plots
+//   4. Sources/Study     ResultsFile (the one module that writes AND reads the HDF5 schema),
+//                        Sweep (spec, grid, work distribution, journal, MPI runner, reuse, merge),
+//                        Analysis (figures, summary, validation: the reading half of a study)
+//   5. Sources/CLI       the `vaesweep` command-line tool and the benchmarks
 import PackageDescription
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -37,16 +39,19 @@ let package = Package(
         .target(name: "VAESimulation", dependencies: ["VAETheory", "LinearAlgebra"],
                 path: "Sources/Science/VAESimulation", swiftSettings: swift5),
 
-        // 4. The sweep
+        // 4. The study: results file, sweep, analysis
+        .target(name: "ResultsFile", dependencies: ["HDF5Kit", "VAETheory"],
+                path: "Sources/Study/ResultsFile", swiftSettings: swift5),
         .target(name: "Sweep",
-                dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation",
+                dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",
                                .product(name: "TOMLKit", package: "TOMLKit")],
-                path: "Sources/Sweep/Sweep", swiftSettings: swift5),
+                path: "Sources/Study/Sweep", swiftSettings: swift5),
+        .target(name: "Analysis", dependencies: ["ResultsFile", "HDF5Kit", "VAETheory"],
+                path: "Sources/Study/Analysis", swiftSettings: swift5),
 
-        // 5. Command line and plots
-        .target(name: "Plots", dependencies: ["HDF5Kit", "VAETheory"], path: "Sources/CLI/Plots", swiftSettings: swift5),
+        // 5. Command line
         .executableTarget(name: "vaesweep",
-                          dependencies: ["Sweep", "Plots", "VAETheory", "VAESimulation", "LinearAlgebra",
+                          dependencies: ["Sweep", "ResultsFile", "Analysis", "VAETheory", "VAESimulation", "LinearAlgebra",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI/vaesweep", swiftSettings: swift5),
 
@@ -60,7 +65,7 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "PlotsTests", dependencies: ["Plots", "HDF5Kit", "VAETheory"], swiftSettings: swift5),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory"], swiftSettings: swift5),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Plots
+import Analysis
+import ResultsFile
 
 /// `vaesweep plot RESULTS.h5 [--out DIR]`: the study's figures as SVG (and PNG with rsvg-convert).
 struct PlotCommand: ParsableCommand {

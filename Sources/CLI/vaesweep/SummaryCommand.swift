@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Plots
+import Analysis
+import ResultsFile
 
 /// `vaesweep summary RESULTS.h5 [--json]`: grid and completion, gaps per N, the study's claims.
 struct SummaryCommand: ParsableCommand {

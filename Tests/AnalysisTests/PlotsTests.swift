@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Kit
-import Plots
+import Analysis
+import ResultsFile
 import VAETheory
 import XCTest
 

@@ -8,6 +8,7 @@
 // Exit codes: 0 complete; 2 bad input (before MPI); 3 interrupted by SIGTERM/SIGUSR1 (partial
 // file `PATH.partial` + journal `PATH.journal` written; rerun with --resume); 1 other failure.
 import Foundation
+import ResultsFile
 import MPIKit
 
 /// Set by the SIGTERM/SIGUSR1 handler; read by the coordinator loop.

@@ -1,6 +1,7 @@
 // The four figures of the study, built from a ResultsData. Each builder is a pure function
 // returning the SVG text plus the list of data series it drew (for tests and for the CLI).
 import Foundation
+import ResultsFile
 import VAETheory
 
 /// One rendered figure.

@@ -1,4 +1,5 @@
 import Foundation
+import ResultsFile
 
 /// The `--dry-run` report: grid sizes, unit counts and where the simulation cost goes.
 public enum DryRun {

@@ -6,7 +6,8 @@ import Foundation
 import FoundationXML
 #endif
 import HDF5Kit
-import Plots
+import Analysis
+import ResultsFile
 import VAETheory
 
 enum Synthetic {

@@ -2,6 +2,7 @@
 // bits on any rank: the data stream is keyed by (root seed, α index, N index, replicate) and
 // each pair's initialisation by the data key and (β, λ).
 import Foundation
+import ResultsFile
 import VAESimulation
 import VAETheory
 

@@ -8,6 +8,7 @@
 //     sample covariance; sorted most expensive first (cost ∝ P·N² + N³, P = round(αN));
 //   - then theory blocks of `theoryBlock` consecutive theory points (cheap; they fill the tail).
 import Foundation
+import ResultsFile
 
 public struct Grid: Sendable {
     public let spec: SweepSpec

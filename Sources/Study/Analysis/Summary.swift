@@ -16,6 +16,7 @@
 // - Rate–distortion: for every β at the largest α, the excess rate R − R_G(D) in nats over the
 //   Gaussian-source curve R_G(D) = max(0, ½ log((ρ+η)/D)); it is ≥ 0 at finite α and → 0 as α → ∞.
 import Foundation
+import ResultsFile
 import VAETheory
 
 /// A value in a summary record (for the JSON output).

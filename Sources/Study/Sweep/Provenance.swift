@@ -1,6 +1,7 @@
 // Provenance written on the results file's root: what produced the numbers, with which
 // libraries, where and when (cf. the `Code`/`Parameters` records of SWIFT and GADGET-4).
 import Foundation
+import ResultsFile
 import HDF5Kit
 import LinearAlgebra
 import MPIKit

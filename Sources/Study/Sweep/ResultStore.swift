@@ -2,20 +2,8 @@
 // written in (one file, opened by xarray/h5netcdf as labelled arrays).
 import Foundation
 import HDF5Kit
+import ResultsFile
 import VAETheory
-
-/// The observables stored per point, in payload order, with their netCDF metadata.
-public enum Quantity {
-    public static let names = Observables.names
-    public static let longNames = [
-        "overlap of decoder W with the spike, W·W*/N", "overlap of encoder V with the spike, V·W*/N",
-        "decoder norm |W|²/N", "encoder norm |V|²/N", "decoder–encoder overlap W·V/N", "encoder variance D",
-        "signal-recovery error |√ρ W* − W|²/N", "rate (mean KL) on the training data", "rate (mean KL) on the population",
-        "distortion on the training data", "distortion on the population",
-    ]
-    public static let units = ["1", "1", "1", "1", "1", "1", "1", "nat", "nat", "1", "1"]
-    public static var count: Int { names.count }
-}
 
 /// Values per point in a unit's payload.
 public enum PayloadLayout {
@@ -23,16 +11,6 @@ public enum PayloadLayout {
     public static let theory = Quantity.count + 2
     /// 11 observables, phase, steps, gradient norm, seconds, status.
     public static let simulation = Quantity.count + 5
-}
-
-/// Status codes of a simulated point.
-public enum PointStatus: Int8 {
-    case notRun = 0, ok = 1, failed = 2
-}
-
-/// A root attribute value.
-public enum AttributeValue: Equatable {
-    case double(Double), int(Int64), string(String)
 }
 
 public final class ResultStore {

@@ -8,6 +8,7 @@
 //   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 unit id | Int64 n | n × Float64 payload | UInt64 FNV-1a
 // (the checksum covers unit id, n and the payload bytes).
 import Foundation
+import ResultsFile
 
 public final class Journal {
     public static let header = "VAESWEEP-JOURNAL 1"

@@ -2,6 +2,7 @@
 // Every problem is a `SpecError` naming the offending key, so the CLI can print one line and
 // exit 2 before any MPI work starts.
 import Foundation
+import ResultsFile
 import TOMLKit
 import VAESimulation
 import VAETheory

@@ -11,12 +11,7 @@ public struct ResultsError: Error, CustomStringConvertible {
 }
 
 /// The observables stored per grid point, as named in the file (`theory_<q>`, `sim_<q>`).
-public let resultQuantities = Observables.names
-
-/// Status codes of `status` (one per simulated point).
-public enum PointStatus: Int8 {
-    case notRun = 0, ok = 1, failed = 2
-}
+public let resultQuantities = Quantity.names
 
 /// A results file in memory. Theory arrays have shape (alpha, beta, lam); simulation arrays
 /// (alpha, beta, lam, N, seed); both row-major. Points not run are NaN (phases −1).
