@@ -32,9 +32,15 @@ public struct ResultsData {
     /// `theory_<q>` by q; a quantity absent from the file is absent here.
     public var theory: [String: [Double]]
     public var theoryPhase: [Int8]?
+    /// `theory_metastable` (0/1, −1 not computed).
+    public var theoryMetastable: [Int8]?
+    /// `theory_flags`: `PointFlags` bit fields (nil in files written before flags existed).
+    public var theoryFlags: [UInt8]?
     /// `sim_<q>` by q.
     public var sim: [String: [Double]]
     public var simPhase: [Int8]?
+    /// `sim_flags`: `PointFlags` bit fields.
+    public var simFlags: [UInt8]?
     /// `status` (nil in a theory-only file, or a file that lacks it: then finite values count as ok).
     public var status: [Int8]?
 
@@ -180,12 +186,15 @@ public struct ResultsData {
                 if let v = try array("theory_" + q, Double.self, shape: data.theoryShape) { data.theory[q] = v }
             }
             data.theoryPhase = try array("theory_phase", Int8.self, shape: data.theoryShape)
+            data.theoryMetastable = try array("theory_metastable", Int8.self, shape: data.theoryShape)
+            data.theoryFlags = try array("theory_flags", UInt8.self, shape: data.theoryShape)
             if !N.isEmpty && !seeds.isEmpty {
                 for q in resultQuantities + ["steps", "grad_norm", "seconds"] {
                     if let v = try array("sim_" + q, Double.self, shape: data.simShape) { data.sim[q] = v }
                 }
                 data.simPhase = try array("sim_phase", Int8.self, shape: data.simShape)
                 data.status = try array("status", Int8.self, shape: data.simShape)
+                data.simFlags = try array("sim_flags", UInt8.self, shape: data.simShape)
             }
             return data
         } catch let e as ResultsError {
