@@ -46,17 +46,17 @@ let package = Package(
                 dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 path: "Sources/Study/Sweep", swiftSettings: swift5),
-        .target(name: "Analysis", dependencies: ["ResultsFile", "HDF5Kit", "VAETheory"],
+        .target(name: "Analysis", dependencies: ["ResultsFile", "VAETheory"],
                 path: "Sources/Study/Analysis", swiftSettings: swift5),
 
         // 5. Command line
         .executableTarget(name: "vaesweep",
-                          dependencies: ["Sweep", "ResultsFile", "Analysis", "VAETheory", "VAESimulation", "LinearAlgebra",
+                          dependencies: ["Sweep", "ResultsFile", "Analysis", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI/vaesweep", swiftSettings: swift5),
 
         .executableTarget(name: "vaesweep-bench",
-                          dependencies: ["Sweep", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit", "HDF5Kit"],
+                          dependencies: ["Sweep", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra"],
                           path: "Sources/CLI/vaesweep-bench", swiftSettings: swift5),
 
         // Test programs and suites

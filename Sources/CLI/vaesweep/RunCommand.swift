@@ -2,7 +2,15 @@ import ArgumentParser
 import Foundation
 import LinearAlgebra
 import MPIKit
+import ResultsFile
 import Sweep
+
+/// Print one `vaesweep: error:` line and end with the exit status the error means (2 for bad
+/// input and refusals, 1 otherwise). Ranks other than launch rank 0 stay silent.
+func exitWithError(_ error: Error, quiet: Bool = false) -> ExitCode {
+    if !quiet { FileHandle.standardError.write(Data("vaesweep: error: \(error)\n".utf8)) }
+    return ExitCode(ExitStatus.of(error))
+}
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,8 +18,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a sweep (theory + simulation on a grid) under MPI and gather it into one HDF5 file.",
         discussion: """
         Run alone or under `mpirun -np K` / `srun`: every rank computes, rank 0 also gathers and writes.
-        Exit status: 0 complete; 2 bad input (nothing started); 3 interrupted by SIGTERM/SIGUSR1 \
-        (partial file PATH.partial and journal PATH.journal written: rerun with --resume); 1 other failure.
+        Exit status: 0 complete (or nothing to do); 2 bad input or a refusal (nothing started); 3 drained \
+        by SIGTERM/SIGUSR1/SIGINT (partial file PATH.partial and journal PATH.journal written: rerun \
+        with --resume); 1 other failure. A second Ctrl-C ends at once (130).
         """
     )
 
@@ -21,49 +30,119 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output HDF5 file (default: [output].path of the spec, else results.h5).")
     var output: String?
 
-    @Flag(help: "Continue an interrupted sweep of the same spec from PATH.journal.")
+    @Option(name: .customLong("reuse"), help: ArgumentHelp("Copy the finished points of this results file instead of computing them (repeatable).", valueName: "file.h5"))
+    var reuse: [String] = []
+
+    @Flag(help: "Continue an interrupted sweep from PATH.journal (the spec may have changed; its settings may not).")
     var resume = false
 
     @Flag(help: "With --resume: recompute the points that failed.")
     var retryFailed = false
 
+    @Flag(help: "Replace an existing results file that holds a different sweep.")
+    var overwrite = false
+
+    @Flag(help: "Start even when the memory estimate exceeds what this node has.")
+    var force = false
+
     @Flag(help: "No progress output.")
     var quiet = false
 
-    @Flag(help: "Print the grid sizes, unit count and cost share per N, then exit.")
+    @Flag(help: "Print every coordinate value, the grid sizes, work and memory estimates, then exit.")
     var dryRun = false
 
     /// Print only once per job: on launch rank 0 (or when not launched by mpirun/srun).
     static var isLaunchRankZero: Bool {
         let env = ProcessInfo.processInfo.environment
-        for k in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"] { if let r = env[k] { return r == "0" } }
+        for k in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "PALS_RANKID", "SLURM_PROCID"] {
+            if let r = env[k] { return r == "0" }
+        }
         return true
     }
 
     func run() throws {
-        let quietErrors = !RunCommand.isLaunchRankZero
-        func bad(_ e: Error) -> Never {
-            if quietErrors { Foundation.exit(2) }
-            fail("spec \(e)")
-        }
+        let rankZero = RunCommand.isLaunchRankZero
         let parsed: SweepSpec
-        do { parsed = try SweepSpec.load(path: spec) } catch { bad(error) }
+        do { parsed = try SweepSpec.load(path: spec) } catch { throw exitWithError(error, quiet: !rankZero) }
         var options = RunOptions(outputPath: output ?? parsed.outputPath ?? "results.h5")
         options.resume = resume || retryFailed
         options.retryFailed = retryFailed
         options.quiet = quiet
+        options.reuse = reuse
+        options.overwrite = overwrite
+        options.force = force
 
         if dryRun {
-            if RunCommand.isLaunchRankZero { print(DryRun.report(Grid(spec: parsed), output: options.outputPath)) }
+            do {
+                let grid = try Grid(spec: parsed)
+                if rankZero { print(DryRun.report(grid, output: options.outputPath)) }
+            } catch { throw exitWithError(error, quiet: !rankZero) }
             return
         }
-        do { try preflight(spec: parsed, options: options) } catch { bad(error) }
+        let plan: SweepPlan
+        do {
+            let (p, decision) = try SweepPlan.prepare(spec: parsed, options: options, launchRankZero: rankZero)
+            if case let .nothingToDo(message) = decision {
+                if rankZero && !quiet { FileHandle.standardError.write(Data("[vaesweep] \(message)\n".utf8)) }
+                return
+            }
+            plan = p
+        } catch { throw exitWithError(error, quiet: !rankZero) }
 
         BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
         SweepRunner.installSignalHandlers()  // before MPI_Init: an early drain signal must not kill the rank
         let comm = try MPI.initialize()
-        let code = try SweepRunner.run(spec: parsed, options: options, comm: comm)
+        let code = try SweepRunner.run(plan, comm: comm)
         MPI.finalize()
+        withExtendedLifetime(plan) {}
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge results files of one study (equal settings) into one results file.",
+        discussion: """
+        The coordinates of the output are the union of the inputs' (ascending); each point is taken from \
+        whichever input has it finished (status ok); a point present in two inputs must be equal in every \
+        data variable except sim_seconds. Exit status 2 for inputs of different settings or a conflict.
+        """
+    )
+
+    @Argument(help: "Results files to merge.")
+    var inputs: [String]
+
+    @Option(help: "The merged results file (must not exist, unless --overwrite).")
+    var output: String
+
+    @Flag(help: "Replace an existing file at --output.")
+    var overwrite = false
+
+    func validate() throws {
+        guard inputs.count >= 1 else { throw ValidationError("give at least one input file") }
+    }
+
+    func run() throws {
+        do {
+            try SafeOutput.checkTarget(output)
+            if FileManager.default.fileExists(atPath: output) && !overwrite {
+                throw Refusal("'\(output)' exists; choose another --output or pass --overwrite")
+            }
+            let lock = try OutputLock(outputPath: output)
+            var loaded: [(path: String, data: ResultsData)] = []
+            for path in inputs {
+                do { loaded.append((path, try ResultsData.read(path: path))) } catch { throw Refusal("merge: \(error)") }
+            }
+            let (data, _) = try Merge.merge(loaded)
+            try SafeOutput.writeResults(data, to: output)
+            withExtendedLifetime(lock) {}
+            let done: String = { if case let .int(k)? = data.rootAttributes["points_done"] { return "\(k)" }; return "?" }()
+            FileHandle.standardError.write(Data("[vaesweep] wrote \(output): \(done)/\(data.theoryCount + data.simCount) points from \(inputs.count) files\n".utf8))
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw exitWithError(error)
+        }
     }
 }

@@ -8,7 +8,7 @@ struct VAESweep: ParsableCommand {
         commandName: "vaesweep",
         abstract: "Theory-versus-simulation sweeps of the high-dimensional linear β-VAE.",
         version: version,
-        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, PlotCommand.self, SummaryCommand.self]
+        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, MergeCommand.self, PlotCommand.self, SummaryCommand.self]
     )
 
     /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,

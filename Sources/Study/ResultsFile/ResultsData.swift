@@ -15,7 +15,7 @@ public let resultQuantities = Quantity.names
 
 /// A results file in memory. Theory arrays have shape (alpha, beta, lam); simulation arrays
 /// (alpha, beta, lam, N, seed); both row-major. Points not run are NaN (phases −1).
-public struct ResultsData {
+public struct ResultsData: Sendable {
     public var path: String
     public var alpha: [Double]
     public var beta: [Double]
@@ -27,6 +27,8 @@ public struct ResultsData {
     public var eta: Double
     /// Root string attributes that were present (spike, solver, provenance …).
     public var attributes: [String: String]
+    /// Every root attribute of the schema (`RootKey.kinds`) that was present, typed.
+    public var rootAttributes: [String: AttributeValue] = [:]
     public var pointsDone: Int?
     public var pointsTotal: Int?
     /// `theory_<q>` by q; a quantity absent from the file is absent here.
@@ -128,7 +130,55 @@ public struct ResultsData {
         return c
     }
 
+    /// The result-determining settings stored in the file.
+    public func settings() throws -> StudySettings {
+        do { return try StudySettings(attributes: rootAttributes) } catch let e as ResultsError {
+            throw ResultsError("results file '\(path)' \(e.description)")
+        }
+    }
+
+    /// An empty study on these coordinates: theory NaN / phase −1, simulation NaN / status not run.
+    public static func empty(alpha: [Double], beta: [Double], lam: [Double], N: [Int], seeds: [Int],
+                             rho: Double, eta: Double) -> ResultsData {
+        var d = ResultsData(alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds, rho: rho, eta: eta)
+        let nt = d.theoryCount, ns = d.simCount
+        for q in Quantity.names { d.theory[q] = [Double](repeating: .nan, count: nt) }
+        d.theoryPhase = [Int8](repeating: -1, count: nt)
+        d.theoryMetastable = [Int8](repeating: -1, count: nt)
+        d.theoryFlags = [UInt8](repeating: 0, count: nt)
+        if !N.isEmpty && !seeds.isEmpty {
+            for q in Quantity.names + SimExtra.names { d.sim[q] = [Double](repeating: .nan, count: ns) }
+            d.simPhase = [Int8](repeating: -1, count: ns)
+            d.simFlags = [UInt8](repeating: 0, count: ns)
+            d.status = [Int8](repeating: PointStatus.notRun.rawValue, count: ns)
+        }
+        return d
+    }
+
     // MARK: reading
+
+    /// The schema's root attributes present in an open file, typed.
+    static func rootAttributes(of file: HDF5File) -> [String: AttributeValue] {
+        var out: [String: AttributeValue] = [:]
+        for (name, kind) in RootKey.kinds where file.hasAttribute(name) {
+            switch kind {
+            case .string: if let s = try? file.stringAttribute(name) { out[name] = .string(s) }
+            case .int: if let v = try? file.attribute(name, as: Int64.self).first { out[name] = .int(v) }
+            case .double: if let v = try? file.attribute(name, as: Double.self).first { out[name] = .double(v) }
+            }
+        }
+        return out
+    }
+
+    /// Only the root attributes of a results file (cheap: no variable is read). Throws
+    /// `ResultsError` naming the path when it is missing or not an HDF5 file.
+    public static func readAttributes(path: String) throws -> [String: AttributeValue] {
+        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError("results file '\(path)' does not exist") }
+        let file: HDF5File
+        do { file = try HDF5File.open(path) } catch { throw ResultsError("'\(path)' is not an HDF5 file") }
+        defer { try? file.close() }
+        return rootAttributes(of: file)
+    }
 
     /// Read a results file. Throws `ResultsError` naming the path (missing file, not HDF5,
     /// missing coordinates, inconsistent shapes).
@@ -168,11 +218,10 @@ public struct ResultsData {
                 guard file.hasAttribute(name), let v = try? file.attribute(name, as: Int64.self).first else { return nil }
                 return Int(v)
             }
-            data.pointsDone = intAttr("points_done")
-            data.pointsTotal = intAttr("points_total")
-            for name in ["spike", "solver", "code_version", "git_revision", "created", "command", "grid"] where file.hasAttribute(name) {
-                if let s = try? file.stringAttribute(name) { data.attributes[name] = s }
-            }
+            data.pointsDone = intAttr(RootKey.pointsDone)
+            data.pointsTotal = intAttr(RootKey.pointsTotal)
+            data.rootAttributes = rootAttributes(of: file)
+            for (k, v) in data.rootAttributes { if case let .string(t) = v { data.attributes[k] = t } }
             let members = Set(try file.memberNames())
             func array<T: HDF5Scalar>(_ name: String, _ type: T.Type, shape: [Int]) throws -> [T]? {
                 guard members.contains(name) else { return nil }
@@ -189,7 +238,7 @@ public struct ResultsData {
             data.theoryMetastable = try array("theory_metastable", Int8.self, shape: data.theoryShape)
             data.theoryFlags = try array("theory_flags", UInt8.self, shape: data.theoryShape)
             if !N.isEmpty && !seeds.isEmpty {
-                for q in resultQuantities + ["steps", "grad_norm", "seconds"] {
+                for q in resultQuantities + SimExtra.names {
                     if let v = try array("sim_" + q, Double.self, shape: data.simShape) { data.sim[q] = v }
                 }
                 data.simPhase = try array("sim_phase", Int8.self, shape: data.simShape)

@@ -25,6 +25,27 @@ public enum Quantity {
     public static var count: Int { names.count }
 }
 
+/// Per-point simulation diagnostics kept in `ResultsData.sim` beside the observables
+/// (`sim_steps` is int64 in the file, exact in a Double).
+public enum SimExtra {
+    public static let steps = "steps", gradNorm = "grad_norm", seconds = "seconds"
+    public static let names = [steps, gradNorm, seconds]
+}
+
+/// One coordinate axis as a lookup from value (by bit pattern: 0.3 and 0.30000000000000004 are
+/// different values) to position.
+public struct AxisIndex: Sendable {
+    private let positions: [UInt64: Int]
+    public init(_ values: [Double]) {
+        var p: [UInt64: Int] = [:]
+        for (i, v) in values.enumerated() { p[v.bitPattern] = i }
+        positions = p
+    }
+    public init(_ values: [Int]) { self.init(values.map { Double($0) }) }
+    public subscript(_ v: Double) -> Int? { positions[v.bitPattern] }
+    public subscript(_ v: Int) -> Int? { positions[Double(v).bitPattern] }
+}
+
 /// Status codes of a simulated point (`status`).
 public enum PointStatus: Int8, Sendable {
     case notRun = 0, ok = 1, failed = 2
@@ -73,7 +94,30 @@ public enum RootKey {
     public static let pointsDone = "points_done", pointsTotal = "points_total", complete = "complete"
     public static let pointsReused = "points_reused", pointsComputed = "points_computed", reusedFrom = "reused_from"
     public static let mergedFrom = "merged_from", command = "command"
+    public static let pointsFailed = "points_failed"
+    public static let pointsReusedTheory = "points_reused_theory", pointsReusedSim = "points_reused_sim"
+    public static let pointsComputedTheory = "points_computed_theory", pointsComputedSim = "points_computed_sim"
+
+    /// The value kind of each root attribute, in the order they are written.
+    public static let kinds: [(key: String, kind: AttributeKind)] = [
+        (title, .string), (conventions, .string),
+        (rho, .double), (eta, .double), (numericsVersion, .int), (simulated, .int),
+        (spike, .string), (solver, .string), (tolerance, .double), (maxSteps, .int), (rootSeed, .int),
+        (streamVersion, .int),
+        (spec, .string), (specCanonical, .string), (command, .string),
+        (toolVersion, .string), (gitCommit, .string), (swiftVersion, .string), (mpiVersion, .string),
+        (mpiBuild, .string), (hdf5Version, .string), (openblasVersion, .string), (openblasCore, .string),
+        (ranks, .int), (hosts, .string), (startTime, .string), (endTime, .string),
+        (pointsDone, .int), (pointsTotal, .int), (pointsFailed, .int), (complete, .int),
+        (pointsReused, .int), (pointsComputed, .int),
+        (pointsReusedTheory, .int), (pointsReusedSim, .int), (pointsComputedTheory, .int), (pointsComputedSim, .int),
+        (reusedFrom, .string), (mergedFrom, .string),
+    ]
+    public static func kind(of key: String) -> AttributeKind? { kinds.first { $0.key == key }?.kind }
 }
+
+/// The value type of a root attribute.
+public enum AttributeKind: Sendable { case double, int, string }
 
 /// CF flag attributes of the coded variables.
 public enum FlagAttributes {

@@ -1,21 +1,32 @@
 import Foundation
 import ResultsFile
 
-/// The `--dry-run` report: grid sizes, unit counts and where the simulation cost goes.
+/// The `--dry-run` report: every coordinate value (17 significant digits: the values that key the
+/// random streams), grid sizes, work items, where the simulation cost goes, and the memory
+/// estimate checked before a run starts.
 public enum DryRun {
     public static func report(_ g: Grid, output: String) -> String {
         let s = g.spec
+        func values(_ xs: [Double]) -> String { xs.map { String(format: "%.17g", $0) }.joined(separator: ", ") }
         var lines = [
-            "grid: \(g.nAlpha) alpha × \(g.nBeta) beta × \(g.nLambda) lambda = \(g.theoryPoints) theory points",
+            "alpha  (\(g.nAlpha)): \(values(s.alpha))",
+            "beta   (\(g.nBeta)): \(values(s.beta))",
+            "lambda (\(g.nLambda)): \(values(s.lambda))",
         ]
         if s.simulate {
+            lines.append("N      (\(g.nN)): " + s.N.map(String.init).joined(separator: ", "))
+            lines.append("seeds  (\(g.nSeeds)): " + s.seedIDs.map(String.init).joined(separator: ", "))
+        }
+        lines.append("grid: \(g.nAlpha) alpha × \(g.nBeta) beta × \(g.nLambda) lambda = \(g.theoryPoints) theory points")
+        if s.simulate {
             lines.append("simulation: × \(g.nN) N × \(g.nSeeds) seeds = \(g.simulationPoints) points, solver \(s.solver.rawValue)")
-            lines.append("units: \(g.simulationUnits) data sets (α, N, replicate; \(g.pairsPerUnit) (β, λ) pairs each) + \(g.theoryUnits) theory blocks = \(g.unitCount)")
+            lines.append("work: \(g.simulationUnits) data sets (α, N, replicate; \(g.pairsPerUnit) (β, λ) pairs each) + theory blocks of \(g.theoryBlock) points")
             lines.append("estimated simulation cost share per N (∝ P·N² + N³):")
             for (n, share) in g.costShareByN() { lines.append(String(format: "  N = %-7d %6.2f%%", n, 100 * share)) }
         } else {
-            lines.append("simulation: off (theory only); units: \(g.theoryUnits) theory blocks")
+            lines.append("simulation: off (theory only)")
         }
+        lines.append(MemoryEstimate(grid: g).description)
         lines.append("output: \(output)")
         return lines.joined(separator: "\n")
     }

@@ -1,105 +1,168 @@
-// The append-only journal of finished units, written by rank 0 next to the output
+// The append-only journal of finished work, written by rank 0 next to the output
 // (`PATH.journal`). It is what `--resume` reads: a run killed at any moment (even SIGKILL) loses
-// at most the unit being written, because a record only counts when complete and its checksum
-// matches.
+// at most the record being written, because a record only counts when complete, its checksum
+// matches and its values are in the schema's ranges.
 //
-// Layout: the line "VAESWEEP-JOURNAL 1", the line "<byte length of the canonical spec>", the
-// canonical spec text and "\n"; then records, each little-endian:
-//   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 unit id | Int64 n | n × Float64 payload | UInt64 FNV-1a
-// (the checksum covers unit id, n and the payload bytes).
+// Records are keyed by coordinate VALUES (see `ResultStore.record`), so a journal stays usable
+// when the spec changes between runs: `--resume` keeps the points still in the new grid when the
+// result-determining settings (stored in the header) are equal.
+//
+// Layout: the line "VAESWEEP-JOURNAL 2", then two length-prefixed texts (a line with the byte
+// length, the text, "\n"): the settings (`StudySettings.serialized`) and the canonical spec; then
+// records, each little-endian:
+//   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 kind (0 simulation, 1 theory) | Int64 n |
+//   n × Float64 | UInt64 FNV-1a of kind, n and the values
 import Foundation
-import ResultsFile
+
+/// The journal could not be created, read or appended to (an I/O failure, not bad input).
+public struct JournalError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
 
 public final class Journal {
-    public static let header = "VAESWEEP-JOURNAL 1"
+    public static let header = "VAESWEEP-JOURNAL 2"
     static let magic: UInt64 = 0x4452_4F43_4552_4A56
 
     public let path: String
-    private let handle: FileHandle
+    private let fd: Int32
 
     public struct Record: Equatable {
-        public let unit: Int
-        public let payload: [Double]
+        public let kind: WorkItem.Kind
+        public let values: [Double]
     }
 
-    /// Create a new journal for `canonicalSpec` (replacing any file at `path`).
-    public static func create(path: String, canonicalSpec: String) throws -> Journal {
-        let spec = Data(canonicalSpec.utf8)
-        var data = Data("\(header)\n\(spec.count)\n".utf8)
-        data.append(spec)
-        data.append(0x0A)
-        guard FileManager.default.createFile(atPath: path, contents: data) else {
-            throw SpecError("output", "cannot create journal '\(path)'")
-        }
-        return try Journal(path: path, truncateTo: nil)
+    /// What `read` found.
+    public struct Contents {
+        public var settings: String
+        public var canonicalSpec: String
+        public var records: [Record]
+        /// Byte offset where the intact part ends.
+        public var validLength: UInt64
+        /// Intact records found after a damaged one (they are dropped with it).
+        public var droppedAfterDamage: Int
+        /// A description of the first damaged record, if any.
+        public var damage: String?
     }
 
-    /// Open an existing journal for appending, first cutting an incomplete tail at `truncateTo`.
-    init(path: String, truncateTo: UInt64?) throws {
+    private init(path: String, fd: Int32) {
         self.path = path
-        guard let h = FileHandle(forUpdatingAtPath: path) else { throw SpecError("output", "cannot open journal '\(path)'") }
-        handle = h
-        if let t = truncateTo { try h.truncate(atOffset: t) }
-        try h.seekToEnd()
+        self.fd = fd
     }
 
-    deinit { try? handle.close() }
+    deinit { close(fd) }
 
-    /// Read a journal: its canonical spec and every complete, intact record (later records of the
-    /// same unit supersede earlier ones when applied in order). `validLength` is where the intact
-    /// part ends.
-    public static func read(path: String) throws -> (canonicalSpec: String, records: [Record], validLength: UInt64) {
+    /// Create a NEW journal (fails if anything exists at `path`; never follows a symlink).
+    public static func create(path: String, settings: String, canonicalSpec: String) throws -> Journal {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw JournalError("cannot create journal '\(path)': \(String(cString: strerror(errno)))") }
+        let j = Journal(path: path, fd: fd)
+        var data = Data("\(header)\n".utf8)
+        for text in [settings, canonicalSpec] {
+            let t = Data(text.utf8)
+            data.append(Data("\(t.count)\n".utf8)); data.append(t); data.append(0x0A)
+        }
+        try j.write([UInt8](data))
+        return j
+    }
+
+    /// Open an existing journal to append after its intact part `validLength` (the damaged tail,
+    /// if any, is cut off). Never follows a symlink.
+    public static func reopen(path: String, validLength: UInt64) throws -> Journal {
+        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw JournalError("cannot open journal '\(path)': \(String(cString: strerror(errno)))") }
+        let j = Journal(path: path, fd: fd)
+        guard ftruncate(fd, off_t(validLength)) == 0, lseek(fd, off_t(validLength), SEEK_SET) >= 0 else {
+            throw JournalError("cannot cut the damaged tail of journal '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return j
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError("cannot write journal '\(path)': \(String(cString: strerror(errno)))")
+            }
+            off += n
+        }
+    }
+
+    /// Append one record (a single write, so a crash leaves at most one partial record).
+    public func append(kind: WorkItem.Kind, values: [Double]) throws {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32 + 8 * values.count)
+        func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
+        put(Journal.magic)
+        put(UInt64(kind.rawValue))
+        put(UInt64(values.count))
+        for x in values { put(x.bitPattern) }
+        put(Journal.fnv1a(bytes[8...]))
+        try write(bytes)
+    }
+
+    /// Read a journal: its header texts and every complete, intact record up to the first damaged
+    /// one (bad checksum, impossible length, or a record `isValid` rejects).
+    public static func read(path: String, isValid: (Record) -> Bool = { _ in true }) throws -> Contents {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpecError("resume", "cannot read journal '\(path)'")
+            throw JournalError("cannot read journal '\(path)'")
         }
         let bytes = [UInt8](data)
         func line(from start: Int) -> (String, Int)? {
-            guard let nl = bytes[start...].firstIndex(of: 0x0A) else { return nil }
+            guard start <= bytes.count, let nl = bytes[start...].firstIndex(of: 0x0A) else { return nil }
             return (String(decoding: bytes[start..<nl], as: UTF8.self), nl + 1)
         }
-        guard let (h, p1) = line(from: 0), h == header, let (lenText, p2) = line(from: p1), let len = Int(lenText),
-              p2 + len + 1 <= bytes.count, bytes[p2 + len] == 0x0A else {
-            throw SpecError("resume", "'\(path)' is not a vaesweep journal")
+        func text(from start: Int) -> (String, Int)? {
+            guard let (lenText, p) = line(from: start), let len = Int(lenText), len >= 0,
+                  p + len + 1 <= bytes.count, bytes[p + len] == 0x0A else { return nil }
+            return (String(decoding: bytes[p..<(p + len)], as: UTF8.self), p + len + 1)
         }
-        let canonical = String(decoding: bytes[p2..<(p2 + len)], as: UTF8.self)
-        var records: [Record] = []
-        var pos = p2 + len + 1
+        guard let (h, p1) = line(from: 0) else { throw JournalError("'\(path)' is not a vaesweep journal") }
+        guard h == header else {
+            if h.hasPrefix("VAESWEEP-JOURNAL") {
+                throw JournalError("'\(path)' was written by an older vaesweep (\(h)); finish it with that version or move it away")
+            }
+            throw JournalError("'\(path)' is not a vaesweep journal")
+        }
+        guard let (settings, p2) = text(from: p1), let (canonical, p3) = text(from: p2) else {
+            throw JournalError("'\(path)' has a damaged header")
+        }
         func u64(_ at: Int) -> UInt64 {
             var v: UInt64 = 0
             for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
             return v
         }
-        while pos + 24 <= bytes.count, u64(pos) == magic {
-            let unit = Int(Int64(bitPattern: u64(pos + 8)))
-            let n = Int(Int64(bitPattern: u64(pos + 16)))
-            guard n >= 0, n < 1 << 40 else { break }
+        /// The record at `pos`: nil when framing is lost; `intact` false on a checksum mismatch.
+        func frame(_ pos: Int) -> (end: Int, kind: UInt64, n: Int, intact: Bool)? {
+            guard pos + 24 <= bytes.count, u64(pos) == magic else { return nil }
+            let n = Int(truncatingIfNeeded: u64(pos + 16))
+            guard n >= 0, n < 1 << 40 else { return nil }
             let end = pos + 24 + 8 * n + 8
-            guard end <= bytes.count else { break }
-            let checksum = fnv1a(bytes[(pos + 8)..<(end - 8)])
-            guard checksum == u64(end - 8) else { break }
-            let payload = (0..<n).map { Double(bitPattern: u64(pos + 24 + 8 * $0)) }
-            records.append(Record(unit: unit, payload: payload))
-            pos = end
+            guard end <= bytes.count else { return nil }
+            return (end, u64(pos + 8), n, fnv1a(bytes[(pos + 8)..<(end - 8)]) == u64(end - 8))
         }
-        return (canonical, records, UInt64(pos))
-    }
-
-    /// Open an existing journal to append after its intact part.
-    public static func reopen(path: String, validLength: UInt64) throws -> Journal {
-        try Journal(path: path, truncateTo: validLength)
-    }
-
-    /// Append one finished unit (a single write, so a crash leaves at most one partial record).
-    public func append(unit: Int, payload: [Double]) throws {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32 + 8 * payload.count)
-        func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-        put(Journal.magic)
-        put(UInt64(bitPattern: Int64(unit)))
-        put(UInt64(payload.count))
-        for x in payload { put(x.bitPattern) }
-        put(Journal.fnv1a(bytes[8...]))
-        try handle.write(contentsOf: Data(bytes))
+        var c = Contents(settings: settings, canonicalSpec: canonical, records: [], validLength: UInt64(p3),
+                         droppedAfterDamage: 0, damage: nil)
+        var pos = p3
+        while let f = frame(pos) {
+            let kind = f.kind <= 1 ? WorkItem.Kind(rawValue: Int(f.kind)) : nil
+            if f.intact, let kind {
+                let r = Record(kind: kind, values: (0..<f.n).map { Double(bitPattern: u64(pos + 24 + 8 * $0)) })
+                if isValid(r) { c.records.append(r); pos = f.end; continue }
+                c.damage = "record \(c.records.count + 1) has values outside the schema"
+            } else {
+                c.damage = "record \(c.records.count + 1) is damaged (checksum)"
+            }
+            // Count the intact records the damage makes us drop.
+            var q = f.end
+            while let g = frame(q) { if g.intact { c.droppedAfterDamage += 1 }; q = g.end }
+            break
+        }
+        if c.damage == nil && pos < bytes.count { c.damage = "an incomplete record at the end (\(bytes.count - pos) bytes)" }
+        c.validLength = UInt64(pos)
+        return c
     }
 
     static func fnv1a<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {

@@ -7,7 +7,7 @@ import LinearAlgebra
 import MPIKit
 
 public enum Provenance {
-    public static let toolVersion = "0.1.0"
+    public static let toolVersion = "0.2.0"
 
     /// Compiler the tool was built with.
     public static var swiftVersion: String {
@@ -56,41 +56,34 @@ public enum Provenance {
         return f.string(from: Date())
     }
 
-    /// Root attributes of a results file.
+    /// What produced a file: the spec, the code and libraries, where and when. (The settings that
+    /// determine the numbers come from `StudySettings.attributes`.)
     public static func attributes(spec: SweepSpec, ranks: Int, hosts: [String], start: String, end: String,
-                                  pointsDone: Int, pointsTotal: Int, complete: Bool, gitCommit: String) -> [(String, AttributeValue)] {
-        var a: [(String, AttributeValue)] = [
-            ("title", .string("vaesweep: linear β-VAE, theory versus simulation")),
-            ("Conventions", .string("CF-1.8")),
-            ("rho", .double(spec.rho)),
-            ("eta", .double(spec.eta)),
-            ("spike", .string(spec.spike.rawValue)),
-            ("simulated", .int(spec.simulate ? 1 : 0)),
+                                  gitCommit: String) -> [(String, AttributeValue)] {
+        [
+            (RootKey.title, .string("vaesweep: linear β-VAE, theory versus simulation")),
+            (RootKey.conventions, .string("CF-1.8")),
+            (RootKey.spec, .string(spec.text)),
+            (RootKey.specCanonical, .string(spec.canonical)),
+            (RootKey.command, .string(CommandLine.arguments.joined(separator: " "))),
+        ] + code(gitCommit: gitCommit) + [
+            (RootKey.ranks, .int(Int64(ranks))),
+            (RootKey.hosts, .string(Array(Set(hosts)).sorted().joined(separator: ","))),
+            (RootKey.startTime, .string(start)),
+            (RootKey.endTime, .string(end)),
         ]
-        if spec.simulate {
-            a += [
-                ("solver", .string(spec.solver.rawValue)),
-                ("root_seed", .int(Int64(bitPattern: spec.rootSeed))),
-            ]
-        }
-        a += [
-            ("spec", .string(spec.text)),
-            ("spec_canonical", .string(spec.canonical)),
-            ("tool_version", .string(toolVersion)),
-            ("git_commit", .string(gitCommit)),
-            ("swift_version", .string(swiftVersion)),
-            ("mpi_version", .string(MPI.isInitialized ? MPI.libraryVersion() : "not initialised")),
-            ("hdf5_version", .string(HDF5Library.version)),
-            ("openblas_version", .string(BLAS.configuration)),
-            ("openblas_core", .string(BLAS.coreName)),
-            ("ranks", .int(Int64(ranks))),
-            ("hosts", .string(Array(Set(hosts)).sorted().joined(separator: ","))),
-            ("start_time", .string(start)),
-            ("end_time", .string(end)),
-            ("points_done", .int(Int64(pointsDone))),
-            ("points_total", .int(Int64(pointsTotal))),
-            ("complete", .int(complete ? 1 : 0)),
+    }
+
+    /// The code and libraries of this binary.
+    public static func code(gitCommit: String) -> [(String, AttributeValue)] {
+        [
+            (RootKey.toolVersion, .string(toolVersion)),
+            (RootKey.gitCommit, .string(gitCommit)),
+            (RootKey.swiftVersion, .string(swiftVersion)),
+            (RootKey.mpiVersion, .string(MPI.isInitialized ? MPI.libraryVersion() : "not initialised")),
+            (RootKey.hdf5Version, .string(HDF5Library.version)),
+            (RootKey.openblasVersion, .string(BLAS.configuration)),
+            (RootKey.openblasCore, .string(BLAS.coreName)),
         ]
-        return a
     }
 }

@@ -1,217 +1,237 @@
-// Rank 0's in-memory copy of every result, filled unit by unit, and the HDF5 schema it is
-// written in (one file, opened by xarray/h5netcdf as labelled arrays).
+// Rank 0's in-memory copy of every result of the grid (a `ResultsData`, the results-file module's
+// in-memory form), filled by work items, by points copied from reused files, and by journal
+// records; and what is still missing, as work items.
 import Foundation
-import HDF5Kit
 import ResultsFile
 import VAETheory
 
-/// Values per point in a unit's payload.
-public enum PayloadLayout {
-    /// 11 observables, phase, metastable (0/1).
-    public static let theory = Quantity.count + 2
-    /// 11 observables, phase, steps, gradient norm, seconds, status.
-    public static let simulation = Quantity.count + 5
+/// A journal record or reused point that is not what the schema allows.
+public struct PayloadError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
 }
 
 public final class ResultStore {
     public let grid: Grid
-    public private(set) var theory: [[Double]]
-    public private(set) var theoryPhase: [Int8]
-    public private(set) var theoryMetastable: [Int8]
-    public private(set) var sim: [[Double]]
-    public private(set) var simPhase: [Int8]
-    public private(set) var simSteps: [Int64]
-    public private(set) var simGradNorm: [Double]
-    public private(set) var simSeconds: [Double]
-    public private(set) var status: [Int8]
-    /// Which units have a result.
-    public private(set) var unitDone: [Bool]
+    public private(set) var data: ResultsData
+    /// Which theory points have a result (simulated points: `status` ≠ not run).
+    public private(set) var theoryDone: [Bool]
+    public private(set) var theoryDoneCount = 0
+    public private(set) var simDoneCount = 0
+    /// Points copied from `--reuse` files (not computed by this output's runs).
+    public private(set) var reusedTheory = 0
+    public private(set) var reusedSim = 0
 
     public init(grid: Grid) {
         self.grid = grid
-        let nt = grid.theoryPoints, ns = grid.simulationPoints
-        theory = Array(repeating: [Double](repeating: .nan, count: nt), count: Quantity.count)
-        theoryPhase = [Int8](repeating: -1, count: nt)
-        theoryMetastable = [Int8](repeating: -1, count: nt)
-        sim = Array(repeating: [Double](repeating: .nan, count: ns), count: Quantity.count)
-        simPhase = [Int8](repeating: -1, count: ns)
-        simSteps = [Int64](repeating: -1, count: ns)
-        simGradNorm = [Double](repeating: .nan, count: ns)
-        simSeconds = [Double](repeating: .nan, count: ns)
-        status = [Int8](repeating: PointStatus.notRun.rawValue, count: ns)
-        unitDone = [Bool](repeating: false, count: grid.unitCount)
+        let s = grid.spec
+        data = .empty(alpha: s.alpha, beta: s.beta, lam: s.lambda, N: s.simulate ? s.N : [],
+                      seeds: s.simulate ? s.seedIDs : [], rho: s.rho, eta: s.eta)
+        theoryDone = [Bool](repeating: false, count: grid.theoryPoints)
     }
 
-    public var unitsDone: Int { unitDone.lazy.filter { $0 }.count }
-    public var pointsDone: Int {
-        (0..<grid.unitCount).reduce(0) { $0 + (unitDone[$1] ? grid.points(inUnit: $1) : 0) }
-    }
-    public var pointsTotal: Int { grid.theoryPoints + grid.simulationPoints }
-    public var failedPoints: Int { status.lazy.filter { $0 == PointStatus.failed.rawValue }.count }
+    public var pointsDone: Int { theoryDoneCount + simDoneCount }
+    public var pointsTotal: Int { grid.pointsTotal }
+    public var isComplete: Bool { pointsDone == pointsTotal }
+    public var failedPoints: Int { data.status?.lazy.filter { $0 == PointStatus.failed.rawValue }.count ?? 0 }
 
-    /// Simulation units with at least one failed point.
-    public func unitsWithFailures() -> [Int] {
-        (0..<grid.simulationUnits).filter { u in
-            unitDone[u] && simulationIndices(unit: u).contains { status[$0] == PointStatus.failed.rawValue }
+    // MARK: writing one point
+
+    private func setTheory(_ t: Int, _ v: ArraySlice<Double>) {
+        var i = v.startIndex
+        for q in Quantity.names { data.theory[q]![t] = v[i]; i += 1 }
+        data.theoryPhase![t] = Int8(v[i]); data.theoryMetastable![t] = Int8(v[i + 1]); data.theoryFlags![t] = UInt8(v[i + 2])
+        if !theoryDone[t] { theoryDone[t] = true; theoryDoneCount += 1 }
+    }
+
+    private func setSim(_ s: Int, _ v: ArraySlice<Double>) {
+        var i = v.startIndex
+        for q in Quantity.names { data.sim[q]![s] = v[i]; i += 1 }
+        data.simPhase![s] = Int8(v[i])
+        data.sim[SimExtra.steps]![s] = v[i + 1]
+        data.sim[SimExtra.gradNorm]![s] = v[i + 2]
+        data.sim[SimExtra.seconds]![s] = v[i + 3]
+        let wasDone = data.status![s] != PointStatus.notRun.rawValue
+        data.status![s] = Int8(v[i + 4])
+        data.simFlags![s] = UInt8(v[i + 5])
+        let isDone = data.status![s] != PointStatus.notRun.rawValue
+        simDoneCount += (isDone ? 1 : 0) - (wasDone ? 1 : 0)
+    }
+
+    /// Check one point's payload against the schema (codes in range, integers integral).
+    static func validate(_ v: ArraySlice<Double>, kind: WorkItem.Kind) throws {
+        let c = v.startIndex + Quantity.count
+        func code(_ x: Double, _ range: ClosedRange<Double>, _ what: String) throws {
+            guard x.isFinite, x == x.rounded(), range.contains(x) else { throw PayloadError("\(what) \(x) out of range") }
+        }
+        switch kind {
+        case .theory:
+            try code(v[c], -1...2, "phase"); try code(v[c + 1], -1...1, "metastable"); try code(v[c + 2], 0...255, "flags")
+        case .simulation:
+            try code(v[c], -1...2, "phase"); try code(v[c + 1], -1...9.0e15, "steps")
+            try code(v[c + 4], 0...2, "status"); try code(v[c + 5], 0...255, "flags")
         }
     }
 
-    /// Flat simulation indices of unit `u`, in payload order (β slowest, λ fastest).
-    public func simulationIndices(unit u: Int) -> [Int] {
-        let (a, n, r) = grid.simulationUnit(u)
-        var out: [Int] = []
-        out.reserveCapacity(grid.pairsPerUnit)
-        for b in 0..<grid.nBeta {
-            for l in 0..<grid.nLambda {
-                out.append(grid.simulationIndex(theory: grid.theoryIndex(alpha: a, beta: b, lambda: l), n: n, seed: r))
+    /// Store the payload of `item` (replacing earlier results of the same points).
+    public func apply(_ item: WorkItem, payload: [Double]) throws {
+        let w = PayloadLayout.width(item.kind)
+        guard payload.count == item.points * w else {
+            throw PayloadError("payload of \(payload.count) values for \(item.points) points, expected \(item.points * w)")
+        }
+        for k in 0..<item.points { try ResultStore.validate(payload[(k * w)..<((k + 1) * w)], kind: item.kind) }
+        for (k, idx) in item.indices.enumerated() {
+            let v = payload[(k * w)..<((k + 1) * w)]
+            switch item.kind {
+            case .theory: setTheory(idx, v)
+            case .simulation: setSim(grid.simulationIndex(unit: item.unit, pair: idx), v)
             }
+        }
+    }
+
+    // MARK: value-keyed records (the journal)
+
+    /// Coordinate values per point in a record: (α, β, λ) for theory, (α, β, λ, N, seed) for simulation.
+    public static func coordinateCount(_ k: WorkItem.Kind) -> Int { k == .theory ? 3 : 5 }
+
+    /// `item`'s finished points as a self-describing record: per point its coordinate VALUES and
+    /// then its payload, so a record stays meaningful when the grid changes (resume after a spec
+    /// change).
+    public func record(_ item: WorkItem, payload: [Double]) -> [Double] {
+        let w = PayloadLayout.width(item.kind), s = grid.spec
+        var out: [Double] = []
+        out.reserveCapacity(item.points * (w + ResultStore.coordinateCount(item.kind)))
+        for (k, idx) in item.indices.enumerated() {
+            switch item.kind {
+            case .theory:
+                let (a, b, l) = grid.theoryCoordinates(idx)
+                out += [s.alpha[a], s.beta[b], s.lambda[l]]
+            case .simulation:
+                let (a, n, r) = grid.simulationUnit(item.unit)
+                out += [s.alpha[a], s.beta[idx / grid.nLambda], s.lambda[idx % grid.nLambda], Double(s.N[n]), Double(s.seedIDs[r])]
+            }
+            out += payload[(k * w)..<((k + 1) * w)]
         }
         return out
     }
 
-    public enum PayloadError: Error, CustomStringConvertible {
-        case wrongLength(unit: Int, expected: Int, got: Int)
-        case unknownUnit(Int)
-        public var description: String {
-            switch self {
-            case let .wrongLength(u, e, g): return "unit \(u): payload of \(g) values, expected \(e)"
-            case let .unknownUnit(u): return "unknown unit \(u)"
+    /// Apply a record made by `record(_:payload:)` (possibly for another grid): points on this
+    /// grid are stored, others ignored. Throws `PayloadError` (nothing applied) when the record is
+    /// malformed. Returns the number of points stored.
+    @discardableResult
+    public func apply(record values: [Double], kind: WorkItem.Kind) throws -> Int {
+        let c = ResultStore.coordinateCount(kind), w = c + PayloadLayout.width(kind)
+        guard values.count % w == 0 else { throw PayloadError("record of \(values.count) values is not a whole number of points") }
+        var targets: [(Int, ArraySlice<Double>)] = []
+        let ix = indexes
+        for k in 0..<(values.count / w) {
+            let p = values[(k * w)..<((k + 1) * w)]
+            let b = p.startIndex
+            try ResultStore.validate(p[(b + c)...], kind: kind)
+            guard let a = ix.alpha[p[b]], let bb = ix.beta[p[b + 1]], let l = ix.lambda[p[b + 2]] else { continue }
+            let t = grid.theoryIndex(alpha: a, beta: bb, lambda: l)
+            if kind == .theory { targets.append((t, p[(b + c)...])); continue }
+            guard p[b + 3] == p[b + 3].rounded(), p[b + 4] == p[b + 4].rounded(), abs(p[b + 3]) < 1e15, abs(p[b + 4]) < 1e15 else {
+                throw PayloadError("N or seed not an integer")
             }
+            guard let n = ix.n[Int(p[b + 3])], let r = ix.seed[Int(p[b + 4])] else { continue }
+            targets.append((grid.simulationIndex(theory: t, n: n, seed: r), p[(b + c)...]))
         }
+        for (i, v) in targets { kind == .theory ? setTheory(i, v) : setSim(i, v) }
+        return targets.count
     }
 
-    /// Store the payload of unit `id` (replacing an earlier result of the same unit).
-    public func apply(unit id: Int, payload: [Double]) throws {
-        guard id >= 0, id < grid.unitCount else { throw PayloadError.unknownUnit(id) }
-        if grid.isSimulationUnit(id) {
-            let idx = simulationIndices(unit: id)
-            let w = PayloadLayout.simulation
-            guard payload.count == idx.count * w else {
-                throw PayloadError.wrongLength(unit: id, expected: idx.count * w, got: payload.count)
-            }
-            for (k, s) in idx.enumerated() {
-                let base = k * w
-                for q in 0..<Quantity.count { sim[q][s] = payload[base + q] }
-                let c = Quantity.count
-                simPhase[s] = Int8(payload[base + c])
-                simSteps[s] = Int64(payload[base + c + 1])
-                simGradNorm[s] = payload[base + c + 2]
-                simSeconds[s] = payload[base + c + 3]
-                status[s] = Int8(payload[base + c + 4])
-            }
-        } else {
-            let range = grid.theoryRange(id - grid.simulationUnits)
-            let w = PayloadLayout.theory
-            guard payload.count == range.count * w else {
-                throw PayloadError.wrongLength(unit: id, expected: range.count * w, got: payload.count)
-            }
-            for (k, t) in range.enumerated() {
-                let base = k * w
-                for q in 0..<Quantity.count { theory[q][t] = payload[base + q] }
-                theoryPhase[t] = Int8(payload[base + Quantity.count])
-                theoryMetastable[t] = Int8(payload[base + Quantity.count + 1])
+    struct Indexes { let alpha, beta, lambda, n, seed: AxisIndex }
+    private lazy var indexes = Indexes(alpha: AxisIndex(grid.spec.alpha), beta: AxisIndex(grid.spec.beta),
+                                       lambda: AxisIndex(grid.spec.lambda), n: AxisIndex(grid.spec.N),
+                                       seed: AxisIndex(grid.spec.seedIDs))
+
+    // MARK: reuse
+
+    /// Copy every point of this grid that `other` holds finished (theory: computed; simulation:
+    /// status ok) and this store does not have yet. The caller has checked the settings
+    /// (`StudySettings`): `theory`/`simulation` say which kinds may be copied.
+    @discardableResult
+    public func copy(from other: ResultsData, theory: Bool, simulation: Bool) -> (theory: Int, simulation: Int) {
+        let ax = (AxisIndex(other.alpha), AxisIndex(other.beta), AxisIndex(other.lam))
+        let s = grid.spec
+        let am = s.alpha.map { ax.0[$0] }, bm = s.beta.map { ax.1[$0] }, lm = s.lambda.map { ax.2[$0] }
+        var nt = 0, ns = 0
+        if theory, let ph = other.theoryPhase {
+            for a in 0..<grid.nAlpha { guard let oa = am[a] else { continue }
+                for b in 0..<grid.nBeta { guard let ob = bm[b] else { continue }
+                    for l in 0..<grid.nLambda { guard let ol = lm[l] else { continue }
+                        let t = grid.theoryIndex(alpha: a, beta: b, lambda: l), o = other.theoryIndex(oa, ob, ol)
+                        guard !theoryDone[t], (0...2).contains(ph[o]) else { continue }
+                        for q in Quantity.names { data.theory[q]![t] = other.theory[q]?[o] ?? .nan }
+                        data.theoryPhase![t] = ph[o]
+                        data.theoryMetastable![t] = other.theoryMetastable?[o] ?? -1
+                        data.theoryFlags![t] = other.theoryFlags?[o] ?? 0
+                        theoryDone[t] = true; theoryDoneCount += 1; nt += 1
+                    }
+                }
             }
         }
-        unitDone[id] = true
+        if simulation, grid.simulationPoints > 0, let st = other.status, other.hasSimulation {
+            let nIx = AxisIndex(other.N), sIx = AxisIndex(other.seeds)
+            let nm = s.N.map { nIx[$0] }, rm = s.seedIDs.map { sIx[$0] }
+            for a in 0..<grid.nAlpha { guard let oa = am[a] else { continue }
+                for b in 0..<grid.nBeta { guard let ob = bm[b] else { continue }
+                    for l in 0..<grid.nLambda { guard let ol = lm[l] else { continue }
+                        let t = grid.theoryIndex(alpha: a, beta: b, lambda: l)
+                        for n in 0..<grid.nN { guard let on = nm[n] else { continue }
+                            for r in 0..<grid.nSeeds { guard let or = rm[r] else { continue }
+                                let i = grid.simulationIndex(theory: t, n: n, seed: r), o = other.simIndex(oa, ob, ol, on, or)
+                                guard data.status![i] == PointStatus.notRun.rawValue, st[o] == PointStatus.ok.rawValue else { continue }
+                                for q in Quantity.names + SimExtra.names { data.sim[q]![i] = other.sim[q]?[o] ?? .nan }
+                                data.simPhase![i] = other.simPhase?[o] ?? -1
+                                data.simFlags![i] = other.simFlags?[o] ?? 0
+                                data.status![i] = st[o]
+                                simDoneCount += 1; ns += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        reusedTheory += nt; reusedSim += ns
+        return (nt, ns)
     }
 
-    /// Forget unit `id` (for --retry-failed): its points read as not run again.
-    public func reset(unit id: Int) {
-        guard grid.isSimulationUnit(id) else { unitDone[id] = false; return }
-        for s in simulationIndices(unit: id) {
-            for q in 0..<Quantity.count { sim[q][s] = .nan }
-            simPhase[s] = -1; simSteps[s] = -1; simGradNorm[s] = .nan; simSeconds[s] = .nan
-            status[s] = PointStatus.notRun.rawValue
+    /// Mark failed simulated points as not run (for --retry-failed). Returns how many.
+    @discardableResult
+    public func resetFailed() -> Int {
+        guard var st = data.status else { return 0 }
+        var k = 0
+        for i in st.indices where st[i] == PointStatus.failed.rawValue {
+            st[i] = PointStatus.notRun.rawValue
+            for q in Quantity.names + SimExtra.names { data.sim[q]![i] = .nan }
+            data.simPhase![i] = -1; data.simFlags![i] = 0
+            k += 1
         }
-        unitDone[id] = false
+        data.status = st
+        simDoneCount -= k
+        return k
     }
 
-    // MARK: HDF5
+    // MARK: what is left
 
-    /// Chunk shape for a variable: whole rows along the fast axes, at most ~256k elements.
-    static func chunks(_ shape: [Int]) -> [Int] {
-        var c = shape.map { max(1, $0) }
-        var i = 0
-        while c.reduce(1, *) > 1 << 18 && i < c.count {
-            if c[i] > 1 { c[i] = (c[i] + 1) / 2 } else { i += 1 }
-        }
-        return c
-    }
-
-    /// Write the whole store to a new HDF5 file at `path` (truncating it).
-    public func write(to path: String, attributes: [(String, AttributeValue)]) throws {
-        let f = try HDF5File.create(path)
-        let spec = grid.spec
-        func coordinate<T: HDF5Scalar>(_ name: String, _ values: [T], fill: T, longName: String, units: String) throws -> HDF5Dataset {
-            let d = try f.createDataset(name, of: T.self, shape: [values.count], fill: fill)
-            try d.write(values)
-            try d.makeDimensionScale(name: name)
-            try d.setAttribute("long_name", longName)
-            try d.setAttribute("units", units)
-            return d
-        }
-        var scales = [
-            try coordinate("alpha", spec.alpha, fill: .nan, longName: "sample complexity α = P/N", units: "1"),
-            try coordinate("beta", spec.beta, fill: .nan, longName: "KL weight β", units: "1"),
-            try coordinate("lam", spec.lambda, fill: .nan, longName: "weight decay λ", units: "1"),
-        ]
-        let theoryShape = [grid.nAlpha, grid.nBeta, grid.nLambda]
-        func variable<T: HDF5Scalar>(_ name: String, _ values: [T], shape: [Int], fill: T, longName: String,
-                                     units: String?, extra: (HDF5Dataset) throws -> Void = { _ in }) throws {
-            let d = try f.createDataset(name, of: T.self, shape: shape, fill: fill,
-                                        options: DatasetOptions(chunks: ResultStore.chunks(shape), gzipLevel: 4))
-            try d.write(values)
-            try d.setAttribute("_FillValue", fill)
-            try d.setAttribute("long_name", longName)
-            if let units { try d.setAttribute("units", units) }
-            for axis in 0..<shape.count { try d.attach(scale: scales[axis], to: axis) }
-            try extra(d)
-        }
-        func phaseFlags(_ d: HDF5Dataset) throws {
-            try d.setAttribute("flag_values", [Int8(0), 1, 2])
-            try d.setAttribute("flag_meanings", "collapsed overlearning learning")
-        }
-        for (q, name) in Quantity.names.enumerated() {
-            try variable("theory_" + name, theory[q], shape: theoryShape, fill: Double.nan,
-                         longName: Quantity.longNames[q] + " (N = ∞ theory)", units: Quantity.units[q])
-        }
-        try variable("theory_phase", theoryPhase, shape: theoryShape, fill: Int8(-1), longName: "phase (N = ∞ theory)",
-                     units: nil, extra: phaseFlags)
-        try variable("theory_metastable", theoryMetastable, shape: theoryShape, fill: Int8(-1),
-                     longName: "another non-zero local minimum coexists (first-order region)", units: nil) { d in
-            try d.setAttribute("flag_values", [Int8(0), 1])
-            try d.setAttribute("flag_meanings", "no yes")
-        }
-        if spec.simulate {
-            scales.append(try coordinate("N", spec.N.map { Int64($0) }, fill: Int64(-1), longName: "dimension N", units: "1"))
-            scales.append(try coordinate("seed", spec.seedIDs.map { Int64($0) }, fill: Int64(-1),
-                                         longName: "replicate id (keys the data and initialisation streams)", units: "1"))
-            let simShape = theoryShape + [grid.nN, grid.nSeeds]
-            for (q, name) in Quantity.names.enumerated() {
-                try variable("sim_" + name, sim[q], shape: simShape, fill: Double.nan,
-                             longName: Quantity.longNames[q] + " (simulation)", units: Quantity.units[q])
-            }
-            try variable("sim_phase", simPhase, shape: simShape, fill: Int8(-1), longName: "phase (simulation, finite-N rule)",
-                         units: nil, extra: phaseFlags)
-            try variable("sim_steps", simSteps, shape: simShape, fill: Int64(-1), longName: "training steps taken", units: "1")
-            try variable("sim_grad_norm", simGradNorm, shape: simShape, fill: Double.nan,
-                         longName: "final gradient norm of the loss per sample", units: "1")
-            try variable("sim_seconds", simSeconds, shape: simShape, fill: Double.nan,
-                         longName: "training wall time of the point (diagnostic; not reproducible)", units: "s")
-            try variable("status", status, shape: simShape, fill: PointStatus.notRun.rawValue,
-                         longName: "point status", units: nil) { d in
-                try d.setAttribute("flag_values", [Int8(0), 1, 2])
-                try d.setAttribute("flag_meanings", "not_run ok failed")
+    /// The work still to do: every data set with at least one pair not run (only those pairs),
+    /// most expensive first, then blocks of at most `grid.theoryBlock` missing theory points.
+    public func remainingWork() -> [WorkItem] {
+        var items: [WorkItem] = []
+        if let st = data.status {
+            for u in grid.unitsByCost() {
+                let pairs = (0..<grid.pairsPerUnit).filter { st[grid.simulationIndex(unit: u, pair: $0)] == PointStatus.notRun.rawValue }
+                if !pairs.isEmpty { items.append(WorkItem(kind: .simulation, unit: u, indices: pairs)) }
             }
         }
-        for (name, value) in attributes {
-            switch value {
-            case let .double(x): try f.setAttribute(name, x)
-            case let .int(x): try f.setAttribute(name, x)
-            case let .string(s): try f.setAttribute(name, s)
-            }
+        var block: [Int] = []
+        for t in 0..<grid.theoryPoints where !theoryDone[t] {
+            block.append(t)
+            if block.count == grid.theoryBlock { items.append(WorkItem(kind: .theory, unit: -1, indices: block)); block = [] }
         }
-        scales.removeAll()
-        try f.close()
+        if !block.isEmpty { items.append(WorkItem(kind: .theory, unit: -1, indices: block)) }
+        return items
     }
 }

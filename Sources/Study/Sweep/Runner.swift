@@ -1,25 +1,19 @@
-// The MPI sweep: rank 0 coordinates (on its main thread) AND computes (on a worker thread);
-// every other rank computes. Units are handed out dynamically in `Grid.unitOrder()` (most
-// expensive first); results stream back to rank 0 in chunks, go into the journal at once, and
-// are written to one HDF5 file at the end (temporary name, then rename).
+// The sweep: rank 0 coordinates (on its main thread) AND computes (on a worker thread); every
+// other rank computes. Work items are handed out most expensive first; results stream back in
+// chunks, go into the journal at once, and are written to one HDF5 file at the end (a fresh
+// temporary name, then rename). Only the main thread of each rank calls MPI (FUNNELED).
 //
-// Only the main thread of each rank calls MPI (MPI_THREAD_FUNNELED).
-//
-// Exit codes: 0 complete; 2 bad input (before MPI); 3 interrupted by SIGTERM/SIGUSR1 (partial
-// file `PATH.partial` + journal `PATH.journal` written; rerun with --resume); 1 other failure.
+// Exit codes: 0 complete (or nothing to do); 2 bad input or a refusal (before MPI starts);
+// 3 drained by SIGTERM/SIGUSR1/SIGINT (partial file `PATH.partial` + journal `PATH.journal`
+// written; rerun with --resume); 1 other failure.
 import Foundation
-import ResultsFile
 import MPIKit
+import ResultsFile
+import Synchronization
 
-/// Set by the SIGTERM/SIGUSR1 handler; read by the coordinator loop.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
-
-public enum ExitStatus {
-    public static let complete: Int32 = 0
-    public static let failure: Int32 = 1
-    public static let badInput: Int32 = 2
-    public static let interrupted: Int32 = 3
-}
+/// Drain requests: SIGTERM, SIGUSR1 and the first SIGINT set it; a second SIGINT aborts at once.
+let drainSignals = Atomic<Int>(0)
+let interruptSignals = Atomic<Int>(0)
 
 public struct RunOptions: Sendable {
     public var outputPath: String
@@ -27,272 +21,246 @@ public struct RunOptions: Sendable {
     public var retryFailed = false
     public var quiet = false
     public var progressInterval = 2.0
+    /// Results files whose finished points are copied instead of computed.
+    public var reuse: [String] = []
+    /// Replace an existing results file of another sweep.
+    public var overwrite = false
+    /// Start even when the memory estimate exceeds what the node has.
+    public var force = false
     public init(outputPath: String) { self.outputPath = outputPath }
 
-    public var temporaryPath: String { outputPath + ".tmp" }
     public var partialPath: String { outputPath + ".partial" }
     public var journalPath: String { outputPath + ".journal" }
 }
 
-/// Everything checked before MPI starts: the spec, the output location and, for --resume, that
-/// the journal belongs to the same spec. Throws `SpecError` (exit 2).
-public func preflight(spec: SweepSpec, options: RunOptions) throws {
-    let fm = FileManager.default
-    let out = URL(fileURLWithPath: options.outputPath)
-    let dir = out.deletingLastPathComponent().path
-    var isDir: ObjCBool = false
-    guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-        throw SpecError("output.path", "directory '\(dir)' does not exist")
+/// The compute thread of rank 0: takes one work item at a time, posts its payload. Its thread
+/// is joined by `shutdown()` (called on every path out of the coordinator).
+final class LocalWorker: Sendable {
+    private struct State {
+        var job: WorkItem?
+        var result: (WorkItem, [Double])?
+        var finished = false
     }
-    guard fm.isWritableFile(atPath: dir) else { throw SpecError("output.path", "directory '\(dir)' is not writable") }
-    let journalExists = fm.fileExists(atPath: options.journalPath)
-    if options.resume || options.retryFailed {
-        if journalExists {
-            let (canonical, _, _) = try Journal.read(path: options.journalPath)
-            if canonical != spec.canonical {
-                let old = Set(canonical.split(separator: "\n")), new = spec.canonical.split(separator: "\n")
-                let differing = new.first { !old.contains($0) }.map { String($0.split(separator: " ").first ?? "") } ?? "spec"
-                throw SpecError("resume", "the spec differs from the one that started '\(options.journalPath)' (first difference: \(differing)); use the original spec or remove the journal")
+    private final class Shared: Sendable { let state = Mutex(State()) }
+    private let shared = Shared()
+    private let jobPosted = DispatchSemaphore(value: 0)
+    private let resultPosted = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(compute: @escaping @Sendable (WorkItem) -> [Double]) {
+        let t = Thread { [shared, jobPosted, resultPosted, exited] in
+            while true {
+                jobPosted.wait()
+                let (job, done) = shared.state.withLock { ($0.job, $0.finished) }
+                guard let job else { if done { break } else { continue } }
+                let payload = compute(job)
+                shared.state.withLock { $0.job = nil; $0.result = (job, payload) }
+                resultPosted.signal()
             }
+            exited.signal()
         }
-    } else if journalExists {
-        throw SpecError("output.path", "unfinished sweep found ('\(options.journalPath)'): pass --resume to continue it, or remove it to start over")
-    }
-}
-
-/// Message tags between ranks.
-enum Tag {
-    static let hello = 1, resultPart = 2, resultEnd = 3, work = 4, stop = 5
-}
-
-/// Largest message, in doubles (512 KiB): results travel in chunks of at most this size.
-let maxMessageDoubles = 65_536
-
-/// The compute thread of rank 0: takes one unit at a time, posts its payload.
-final class LocalWorker: @unchecked Sendable {
-    private let cond = NSCondition()
-    private var job: Int? = nil
-    private var result: (Int, [Double])? = nil
-    private var finished = false
-    private let computer: UnitComputer
-
-    init(computer: UnitComputer) {
-        self.computer = computer
-        let t = Thread { [unowned self] in self.loop() }
         t.stackSize = 16 << 20
         t.start()
     }
 
-    private func loop() {
-        while true {
-            cond.lock()
-            while job == nil && !finished { cond.wait() }
-            if finished && job == nil { cond.unlock(); return }
-            let id = job!
-            cond.unlock()
-            let payload = computer.compute(id)
-            cond.lock()
-            job = nil
-            result = (id, payload)
-            cond.broadcast()
-            cond.unlock()
-        }
-    }
-
-    func submit(_ id: Int) {
-        cond.lock(); job = id; cond.broadcast(); cond.unlock()
+    func submit(_ item: WorkItem) {
+        shared.state.withLock { $0.job = item }
+        jobPosted.signal()
     }
 
     /// A finished result, waiting up to `timeout` seconds for one.
-    func take(timeout: Double) -> (Int, [Double])? {
-        cond.lock()
-        defer { cond.unlock() }
-        if result == nil && timeout > 0 { _ = cond.wait(until: Date(timeIntervalSinceNow: timeout)) }
-        let r = result
-        result = nil
-        return r
+    func take(timeout: Double) -> (WorkItem, [Double])? {
+        if let r = shared.state.withLock({ s -> (WorkItem, [Double])? in defer { s.result = nil }; return s.result }) { return r }
+        guard timeout > 0, resultPosted.wait(timeout: .now() + timeout) == .success else { return nil }
+        return shared.state.withLock { s in defer { s.result = nil }; return s.result }
     }
 
-    func shutdown() { cond.lock(); finished = true; cond.broadcast(); cond.unlock() }
+    /// Stop the thread after its current item and join it.
+    func shutdown() {
+        shared.state.withLock { $0.finished = true }
+        jobPosted.signal()
+        exited.wait()
+    }
 }
 
-public enum SweepRunner {
-    /// Install the drain handlers (SIGTERM, SIGUSR1) on this rank.
-    public static func installSignalHandlers() {
-        signal(SIGTERM) { _ in interruptRequested = 1 }
-        signal(SIGUSR1) { _ in interruptRequested = 1 }
+/// What the coordinator ended with.
+public struct CoordinatorOutcome {
+    public var complete: Bool
+    public var hosts: [String]
+    public var pointsComputed: Int
+}
+
+/// Rank 0's loop over a transport: hands out `work`, records results into the store and the
+/// journal, computes on its own thread meanwhile. Testable in memory (`InMemoryNetwork`).
+public struct Coordinator {
+    public let transport: SweepTransport
+    public let store: ResultStore
+    public var journal: Journal?
+    public var compute: @Sendable (WorkItem) -> [Double]
+    public var interrupted: () -> Bool
+    public var host: String
+    public var log: ((String) -> Void)?
+    public var progressInterval = 2.0
+
+    public init(transport: SweepTransport, store: ResultStore, journal: Journal?, host: String,
+                compute: @escaping @Sendable (WorkItem) -> [Double], interrupted: @escaping () -> Bool) {
+        self.transport = transport; self.store = store; self.journal = journal; self.host = host
+        self.compute = compute; self.interrupted = interrupted
     }
 
-    /// Run the sweep on `comm` (collective: every rank calls it). Returns the exit status, the
-    /// same on every rank.
-    public static func run(spec: SweepSpec, options: RunOptions, comm: Communicator) throws -> Int32 {
-        let grid = Grid(spec: spec)
-        let computer = UnitComputer(grid: grid)
-        installSignalHandlers()
-        var code: Int32
-        if comm.rank == 0 {
-            do {
-                code = try coordinate(grid: grid, computer: computer, options: options, comm: comm)
-            } catch {
-                FileHandle.standardError.write(Data("vaesweep: error: \(error)\n".utf8))
-                comm.abort(ExitStatus.failure)
-            }
-        } else {
-            try work(computer: computer, comm: comm)
-            code = 0
-        }
-        code = Int32(try comm.broadcast(Int(code), root: 0))
-        return code
-    }
-
-    // MARK: worker ranks
-
-    static func work(computer: UnitComputer, comm: Communicator) throws {
-        let host = MPI.processorName()
-        try comm.send([Double(interruptRequested)] + host.utf8.map { Double($0) }, to: 0, tag: Tag.hello)
-        while true {
-            let (msg, _, tag) = try comm.receive(Double.self, from: 0)
-            if tag == Tag.stop { return }
-            let id = Int(msg[0])
-            let payload = computer.compute(id)
-            var start = 0
-            repeat {
-                let end = min(payload.count, start + maxMessageDoubles)
-                try comm.send(Array(payload[start..<end]), to: 0, tag: Tag.resultPart)
-                start = end
-            } while start < payload.count
-            try comm.send([Double(id), Double(interruptRequested)], to: 0, tag: Tag.resultEnd)
-        }
-    }
-
-    // MARK: rank 0
-
-    static func coordinate(grid: Grid, computer: UnitComputer, options: RunOptions, comm: Communicator) throws -> Int32 {
-        let startTime = Provenance.isoNow()
-        let gitCommit = Provenance.gitCommit()
-        let store = ResultStore(grid: grid)
-        let journal: Journal
-        if (options.resume || options.retryFailed), FileManager.default.fileExists(atPath: options.journalPath) {
-            let (_, records, valid) = try Journal.read(path: options.journalPath)
-            for r in records { try store.apply(unit: r.unit, payload: r.payload) }
-            if options.retryFailed { for u in store.unitsWithFailures() { store.reset(unit: u) } }
-            journal = try Journal.reopen(path: options.journalPath, validLength: valid)
-            if !options.quiet {
-                log("resuming: \(store.unitsDone)/\(grid.unitCount) units already done (\(records.count) journal records)")
-            }
-        } else {
-            journal = try Journal.create(path: options.journalPath, canonicalSpec: grid.spec.canonical)
-        }
-
-        let order = grid.unitOrder().filter { !store.unitDone[$0] }
+    public func run(work: [WorkItem]) throws -> CoordinatorOutcome {
         var next = 0
-        let totalPoints = store.pointsTotal
-        var pointsDone = store.pointsDone
-        let pointsAtStart = pointsDone
-        var hosts = [MPI.processorName()]
+        var hosts = [host]
         var stopping = false
-        var remoteActive = comm.size - 1
+        var remoteActive = transport.size - 1
         var partial: [Int: [Double]] = [:]
-        let local = LocalWorker(computer: computer)
+        var assigned: [Int: WorkItem] = [:]
+        let local = LocalWorker(compute: compute)
+        defer { local.shutdown() }
         var localBusy = false
+        let pointsAtStart = store.pointsDone
+        var computed = 0
         let t0 = Date()
         var lastProgress = Date.distantPast
 
-        func record(_ id: Int, _ payload: [Double]) throws {
-            try store.apply(unit: id, payload: payload)
-            try journal.append(unit: id, payload: payload)
-            pointsDone += grid.points(inUnit: id)
+        func record(_ item: WorkItem, _ payload: [Double], from rank: Int) throws {
+            do { try store.apply(item, payload: payload) } catch {
+                throw ProtocolError("rank \(rank) returned a bad result: \(error)")
+            }
+            try journal?.append(kind: item.kind, values: store.record(item, payload: payload))
+            computed += item.points
         }
-        func nextUnit() -> Int? {
-            if interruptRequested != 0 { stopping = true }
-            guard !stopping, next < order.count else { return nil }
+        func nextItem() -> WorkItem? {
+            if interrupted() { stopping = true }
+            guard !stopping, next < work.count else { return nil }
             defer { next += 1 }
-            return order[next]
+            return work[next]
         }
         func progress(force: Bool = false) {
-            guard !options.quiet, force || Date().timeIntervalSince(lastProgress) >= options.progressInterval else { return }
+            guard let log, force || Date().timeIntervalSince(lastProgress) >= progressInterval else { return }
             lastProgress = Date()
             let elapsed = Date().timeIntervalSince(t0)
-            let rate = Double(pointsDone - pointsAtStart) / max(elapsed, 1e-9)
-            let left = Double(totalPoints - pointsDone) / max(rate, 1e-9)
-            let eta = pointsDone == totalPoints ? "0s" : (rate > 0 ? duration(left) : "?")
-            log(String(format: "units %d/%d, points %d/%d (%.1f%%), %.1f points/s, elapsed %@, ETA %@",
-                       store.unitsDone, grid.unitCount, pointsDone, totalPoints,
-                       100 * Double(pointsDone) / Double(max(1, totalPoints)), rate, duration(elapsed), eta))
+            let done = store.pointsDone, total = store.pointsTotal
+            let rate = Double(done - pointsAtStart) / max(elapsed, 1e-9)
+            let left = Double(total - done) / max(rate, 1e-9)
+            let eta = done == total ? "0s" : (rate > 0 ? SweepRunner.duration(left) : "?")
+            log(String(format: "items %d/%d, points %d/%d (%.1f%%), %.1f points/s, elapsed %@, ETA %@",
+                       min(next, work.count), work.count, done, total,
+                       100 * Double(done) / Double(max(1, total)), rate, SweepRunner.duration(elapsed), eta))
+        }
+        func takeLocal(timeout: Double) throws -> Bool {
+            guard localBusy, let (item, payload) = local.take(timeout: timeout) else { return false }
+            try record(item, payload, from: 0)
+            localBusy = false
+            if let item = nextItem() { local.submit(item); localBusy = true }
+            return true
         }
 
-        if let id = nextUnit() { local.submit(id); localBusy = true }
+        if let item = nextItem() { local.submit(item); localBusy = true }
         while localBusy || remoteActive > 0 {
-            var didSomething = false
-            if let (id, payload) = local.take(timeout: 0) {
-                try record(id, payload)
-                localBusy = false
-                if let id = nextUnit() { local.submit(id); localBusy = true }
+            var didSomething = try takeLocal(timeout: 0)
+            if remoteActive > 0, let (src, msg) = try transport.poll() {
                 didSomething = true
-            }
-            if remoteActive > 0, let st = try comm.probe(Double.self) {
-                let (msg, src, tag) = try comm.receive(Double.self, from: st.source, tag: st.tag)
-                didSomething = true
-                switch tag {
-                case Tag.hello:
-                    if msg.first ?? 0 != 0 { stopping = true }
-                    hosts.append(String(decoding: msg.dropFirst().map { UInt8($0) }, as: UTF8.self))
-                case Tag.resultPart:
-                    partial[src, default: []] += msg
+                switch msg {
+                case let .hello(h, wasInterrupted):
+                    if wasInterrupted { stopping = true }
+                    hosts.append(h)
+                case let .resultPart(values):
+                    partial[src, default: []] += values
                     continue
-                case Tag.resultEnd:
-                    try record(Int(msg[0]), partial.removeValue(forKey: src) ?? [])
-                    if msg[1] != 0 { stopping = true }
-                default:
-                    throw SpecError("mpi", "unexpected message tag \(tag) from rank \(src)")
+                case let .resultEnd(wasInterrupted):
+                    guard let item = assigned.removeValue(forKey: src) else {
+                        throw ProtocolError("rank \(src) sent a result it was not asked for")
+                    }
+                    try record(item, partial.removeValue(forKey: src) ?? [], from: src)
+                    if wasInterrupted { stopping = true }
+                case .work, .stop:
+                    throw ProtocolError("rank \(src) sent a coordinator message (\(msg))")
                 }
-                if let id = nextUnit() {
-                    try comm.send([Double(id)], to: src, tag: Tag.work)
+                if let item = nextItem() {
+                    try transport.send(.work(item), to: src)
+                    assigned[src] = item
                 } else {
-                    try comm.send([Double](), to: src, tag: Tag.stop)
+                    try transport.send(.stop, to: src)
                     remoteActive -= 1
                 }
             }
             progress()
             if !didSomething {
-                // Nothing from MPI: wait briefly on the local worker instead of spinning.
-                if let (id, payload) = local.take(timeout: remoteActive > 0 ? 0.002 : 0.5) {
-                    try record(id, payload)
-                    localBusy = false
-                    if let id = nextUnit() { local.submit(id); localBusy = true }
-                }
+                // Nothing from the other ranks: wait briefly on the local worker instead of spinning.
+                _ = try takeLocal(timeout: remoteActive > 0 ? 0.002 : 0.5)
             }
         }
-        local.shutdown()
         progress(force: true)
+        return CoordinatorOutcome(complete: store.isComplete, hosts: hosts, pointsComputed: computed)
+    }
 
-        let complete = store.unitsDone == grid.unitCount
-        let attrs = Provenance.attributes(spec: grid.spec, ranks: comm.size, hosts: hosts, start: startTime,
-                                          end: Provenance.isoNow(), pointsDone: pointsDone, pointsTotal: totalPoints,
-                                          complete: complete, gitCommit: gitCommit)
-        let target = complete ? options.outputPath : options.partialPath
-        let tmp = target + ".tmp"
-        do {
-            try store.write(to: tmp, attributes: attrs)
-            _ = try? FileManager.default.removeItem(atPath: target)
-            try FileManager.default.moveItem(atPath: tmp, toPath: target)
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw error
-        }
-        if complete {
-            try? FileManager.default.removeItem(atPath: options.partialPath)
-            let failed = store.failedPoints
-            if failed == 0 {
-                try? FileManager.default.removeItem(atPath: options.journalPath)
-            } else if !options.quiet {
-                log("\(failed) simulated points failed (status 2); `--resume --retry-failed` recomputes them")
+    /// A worker rank's loop: hello, then compute every `work` until `stop`.
+    public static func work(transport: SweepTransport, host: String, chunk: Int = maxMessageDoubles,
+                            compute: (WorkItem) -> [Double], interrupted: () -> Bool) throws {
+        try transport.send(.hello(host: host, interrupted: interrupted()), to: 0)
+        while true {
+            switch try transport.receive(from: 0) {
+            case .stop:
+                return
+            case let .work(item):
+                let payload = compute(item)
+                var start = 0
+                repeat {
+                    let end = min(payload.count, start + chunk)
+                    try transport.send(.resultPart(Array(payload[start..<end])), to: 0)
+                    start = end
+                } while start < payload.count
+                try transport.send(.resultEnd(interrupted: interrupted()), to: 0)
+            case let other:
+                throw ProtocolError("rank \(transport.rank) got an unexpected message from the coordinator: \(other)")
             }
-            if !options.quiet { log("wrote \(target)") }
-            return ExitStatus.complete
         }
-        log("interrupted: wrote partial results to \(target) (\(pointsDone)/\(totalPoints) points); rerun with --resume to finish")
-        return ExitStatus.interrupted
+    }
+}
+
+public enum SweepRunner {
+    /// Whether a drain was requested (SIGTERM, SIGUSR1, SIGINT).
+    public static var drainRequested: Bool { drainSignals.load(ordering: .relaxed) != 0 }
+
+    /// Install the drain handlers on this rank: SIGTERM, SIGUSR1 and SIGINT drain (finish the
+    /// work in flight, write `PATH.partial` and the journal, exit 3); a second SIGINT (Ctrl-C
+    /// twice) ends the process at once with 130.
+    public static func installSignalHandlers() {
+        signal(SIGTERM) { _ in drainSignals.add(1, ordering: .relaxed) }
+        signal(SIGUSR1) { _ in drainSignals.add(1, ordering: .relaxed) }
+        signal(SIGINT) { _ in
+            if interruptSignals.add(1, ordering: .relaxed).newValue >= 2 { _exit(130) }
+            drainSignals.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Run the prepared sweep on `comm` (collective: every rank calls it). Returns the exit
+    /// status, the same on every rank.
+    public static func run(_ plan: SweepPlan, comm: Communicator) throws -> Int32 {
+        let computer = UnitComputer(grid: plan.grid)
+        let transport = MPITransport(comm: comm, grid: plan.grid)
+        let host = MPI.processorName()
+        var code: Int32
+        if comm.rank == 0 {
+            do {
+                code = try plan.coordinate(transport: transport, host: host, ranks: comm.size,
+                                           compute: { computer.compute($0) }, interrupted: { drainRequested })
+            } catch {
+                log("error: \(error)")
+                comm.abort(ExitStatus.of(error))
+            }
+        } else {
+            do {
+                try Coordinator.work(transport: transport, host: host, compute: { computer.compute($0) },
+                                     interrupted: { drainRequested })
+            } catch {
+                FileHandle.standardError.write(Data("vaesweep: rank \(comm.rank): error: \(error)\n".utf8))
+                comm.abort(ExitStatus.of(error))
+            }
+            code = 0
+        }
+        return Int32(try comm.broadcast(Int(code), root: 0))
     }
 
     static func log(_ s: String) {

@@ -3,20 +3,10 @@
 // exit 2 before any MPI work starts.
 import Foundation
 import ResultsFile
+import ResultsFile
 import TOMLKit
 import VAESimulation
 import VAETheory
-
-/// A problem with the spec (or with how it is used), naming the key.
-public struct SpecError: Error, CustomStringConvertible, Equatable {
-    public let key: String
-    public let message: String
-    public init(_ key: String, _ message: String) {
-        self.key = key
-        self.message = message
-    }
-    public var description: String { key.isEmpty ? message : "\(key): \(message)" }
-}
 
 /// A validated sweep specification.
 public struct SweepSpec: Equatable, Sendable {
@@ -52,7 +42,7 @@ public struct SweepSpec: Equatable, Sendable {
     /// A canonical, order-fixed text of everything that determines the numbers (not the output
     /// path): two specs are the same sweep exactly when their canonical forms are equal.
     public var canonical: String {
-        func list(_ xs: [Double]) -> String { "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]" }
+        func list(_ xs: [Double]) -> String { "[" + xs.map { String(format: "%.17g", $0) }.joined(separator: ", ") + "]" }
         var lines = [
             "model.rho = \(rho)", "model.eta = \(eta)", "model.spike = \(spike.rawValue)",
             "grid.alpha = \(list(alpha))", "grid.beta = \(list(beta))", "grid.lambda = \(list(lambda))",
@@ -67,6 +57,40 @@ public struct SweepSpec: Equatable, Sendable {
             ]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The result-determining settings of this sweep (what `--reuse`, `--resume` and `merge`
+    /// compare; MODEL.md §6). Defaults are resolved to the numbers they mean.
+    public var settings: StudySettings {
+        StudySettings(rho: rho, eta: eta, numericsVersion: Int64(NumericsVersion.current),
+                      simulation: simulate ? .init(spike: spike.rawValue, solver: solver.rawValue,
+                                                   tolerance: tolerance ?? TrainingOptions.defaultTolerance(solver),
+                                                   maxSteps: Int64(maxSteps ?? TrainingOptions.defaultMaxSteps(solver)),
+                                                   rootSeed: rootSeed, streamVersion: Int64(DataKey.streamVersion))
+                                  : nil)
+    }
+
+    /// A TOML spec of exactly this sweep (every value with 17 significant digits, so it parses
+    /// back to the same bits). Used for files that no single spec produced (`merge`).
+    public var toml: String {
+        func num(_ x: Double) -> String {
+            let t = String(format: "%.17g", x)
+            return t.contains(where: { ".en".contains($0) }) ? t : t + ".0"   // a TOML float, not an integer
+        }
+        func list(_ xs: [Double]) -> String { "[" + xs.map(num).joined(separator: ", ") + "]" }
+        var lines = ["[model]", "rho = \(num(rho))", "eta = \(num(eta))", "spike = \"\(spike.rawValue)\"", "", "[grid]",
+                     "alpha = \(list(alpha))", "beta = \(list(beta))", "lambda = \(list(lambda))"]
+        if simulate {
+            lines += ["N = [" + N.map(String.init).joined(separator: ", ") + "]",
+                      "seeds = [" + seedIDs.map(String.init).joined(separator: ", ") + "]"]
+        }
+        lines += ["", "[simulation]", "run = \(simulate)"]
+        if simulate {
+            lines += ["solver = \"\(solver.rawValue)\"", "seed = \(rootSeed)"]
+            if let tolerance { lines.append("tolerance = \(num(tolerance))") }
+            if let maxSteps { lines.append("max_steps = \(maxSteps)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     // MARK: parsing
@@ -285,6 +309,8 @@ public struct SweepSpec: Equatable, Sendable {
         for x in values where !seen.insert(x).inserted {
             throw SpecError(name, "duplicate value \(x)")
         }
-        return values
+        // Stored ascending whatever the order given: the random streams are keyed by values,
+        // so the order carries no meaning.
+        return values.sorted()
     }
 }

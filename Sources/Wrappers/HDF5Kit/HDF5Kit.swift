@@ -270,10 +270,12 @@ public final class HDF5File: HDF5Group {
         if root < 0 { throw error("open root group") }
     }
 
-    /// Create a file, truncating any existing one.
-    public static func create(_ path: String) throws -> HDF5File {
+    /// Create a file. `exclusive`: fail if anything (a file, a symlink) exists at `path`
+    /// (O_CREAT|O_EXCL semantics, so never writing through a symlink); otherwise an existing file
+    /// is truncated.
+    public static func create(_ path: String, exclusive: Bool = false) throws -> HDF5File {
         HDF5Library.ready
-        let f = H5Fcreate(path, CHDF5_F_ACC_TRUNC(), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
+        let f = H5Fcreate(path, exclusive ? CHDF5_F_ACC_EXCL() : CHDF5_F_ACC_TRUNC(), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         guard f >= 0 else {
             throw HDF5Error(file: path, object: "", operation: "create file", detail: HDF5Library.lastMessage())
         }

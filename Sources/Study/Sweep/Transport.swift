@@ -1,0 +1,151 @@
+// The messaging between the coordinator (rank 0) and the workers, behind a small protocol so the
+// coordinator can be driven in memory, without mpirun (cf. swift-nio's EmbeddedChannel).
+//
+// Conversation: a worker sends `hello` (its host name, and whether it was already asked to
+// drain); the coordinator answers each hello or result with `work` or `stop`; a worker answers
+// each `work` with its payload in `resultPart` chunks of at most `maxMessageDoubles` values and a
+// closing `resultEnd`.
+import Foundation
+import MPIKit
+import Synchronization
+
+/// One message of the sweep protocol.
+public enum SweepMessage: Equatable, Sendable {
+    case hello(host: String, interrupted: Bool)
+    case work(WorkItem)
+    case stop
+    case resultPart([Double])
+    case resultEnd(interrupted: Bool)
+}
+
+/// A way to exchange `SweepMessage`s between the ranks of one sweep.
+public protocol SweepTransport: AnyObject {
+    var rank: Int { get }
+    var size: Int { get }
+    func send(_ message: SweepMessage, to destination: Int) throws
+    /// The next pending message from any rank, without blocking (nil when none).
+    func poll() throws -> (source: Int, message: SweepMessage)?
+    /// Wait for the next message from `source`.
+    func receive(from source: Int) throws -> SweepMessage
+}
+
+/// Largest message, in doubles (512 KiB): results travel in chunks of at most this size.
+public let maxMessageDoubles = 65_536
+
+// MARK: - MPI
+
+/// The sweep protocol over an MPI communicator: one tag per message kind; host names travel as
+/// bytes, work items as `[Int]`, results as `[Double]`.
+public final class MPITransport: SweepTransport {
+    enum Tag {
+        static let hello = 1, resultPart = 2, resultEnd = 3, work = 4, stop = 5
+    }
+    let comm: Communicator
+    let grid: Grid
+    public var rank: Int { comm.rank }
+    public var size: Int { comm.size }
+
+    public init(comm: Communicator, grid: Grid) {
+        self.comm = comm
+        self.grid = grid
+    }
+
+    public func send(_ message: SweepMessage, to d: Int) throws {
+        switch message {
+        case let .hello(host, interrupted): try comm.send([interrupted ? 1 : 0] + Array(host.utf8), to: d, tag: Tag.hello)
+        case let .work(item): try comm.send(item.encoded, to: d, tag: Tag.work)
+        case .stop: try comm.send([Int](), to: d, tag: Tag.stop)
+        case let .resultPart(values): try comm.send(values, to: d, tag: Tag.resultPart)
+        case let .resultEnd(interrupted): try comm.send([interrupted ? 1 : 0], to: d, tag: Tag.resultEnd)
+        }
+    }
+
+    func receive(source: Int, tag: Int) throws -> SweepMessage {
+        switch tag {
+        case Tag.hello:
+            let b = try comm.receive(UInt8.self, from: source, tag: tag).data
+            return .hello(host: String(decoding: b.dropFirst(), as: UTF8.self), interrupted: (b.first ?? 0) != 0)
+        case Tag.work:
+            let e = try comm.receive(Int.self, from: source, tag: tag).data
+            guard let item = WorkItem(encoded: e, grid: grid) else {
+                throw ProtocolError("malformed work item from rank \(source): \(e.prefix(8))")
+            }
+            return .work(item)
+        case Tag.stop:
+            _ = try comm.receive(Int.self, from: source, tag: tag)
+            return .stop
+        case Tag.resultPart:
+            return .resultPart(try comm.receive(Double.self, from: source, tag: tag).data)
+        case Tag.resultEnd:
+            return .resultEnd(interrupted: (try comm.receive(Int.self, from: source, tag: tag).data.first ?? 0) != 0)
+        default:
+            throw ProtocolError("unexpected message tag \(tag) from rank \(source)")
+        }
+    }
+
+    public func poll() throws -> (source: Int, message: SweepMessage)? {
+        guard let st = try comm.probe(UInt8.self) else { return nil }
+        return (st.source, try receive(source: st.source, tag: st.tag))
+    }
+
+    public func receive(from source: Int) throws -> SweepMessage {
+        while true {
+            if let st = try comm.probe(UInt8.self, from: source) { return try receive(source: st.source, tag: st.tag) }
+            usleep(200)
+        }
+    }
+}
+
+// MARK: - In memory
+
+/// Mailboxes for `size` in-process ranks; `endpoint(rank)` is one rank's transport. Thread-safe:
+/// each rank may run on its own thread.
+public final class InMemoryNetwork: Sendable {
+    public let size: Int
+    private let boxes: Mutex<[[(source: Int, message: SweepMessage)]]>
+    private let arrivals: [DispatchSemaphore]
+
+    public init(size: Int) {
+        self.size = size
+        boxes = Mutex(Array(repeating: [], count: size))
+        arrivals = (0..<size).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    public func endpoint(_ rank: Int) -> InMemoryTransport { InMemoryTransport(rank: rank, network: self) }
+
+    func post(_ m: SweepMessage, from s: Int, to d: Int) {
+        boxes.withLock { $0[d].append((s, m)) }
+        arrivals[d].signal()
+    }
+
+    func take(for rank: Int, from source: Int?) -> (source: Int, message: SweepMessage)? {
+        boxes.withLock { b in
+            guard let i = b[rank].firstIndex(where: { source == nil || $0.source == source }) else { return nil }
+            return b[rank].remove(at: i)
+        }
+    }
+
+    func wait(_ rank: Int) { arrivals[rank].wait() }
+}
+
+/// One rank's end of an `InMemoryNetwork`.
+public final class InMemoryTransport: SweepTransport, @unchecked Sendable {
+    public let rank: Int
+    let network: InMemoryNetwork
+    public var size: Int { network.size }
+    init(rank: Int, network: InMemoryNetwork) {
+        self.rank = rank
+        self.network = network
+    }
+    public func send(_ message: SweepMessage, to d: Int) throws {
+        guard d >= 0, d < size else { throw ProtocolError("no rank \(d)") }
+        network.post(message, from: rank, to: d)
+    }
+    public func poll() throws -> (source: Int, message: SweepMessage)? { network.take(for: rank, from: nil) }
+    public func receive(from source: Int) throws -> SweepMessage {
+        while true {
+            if let m = network.take(for: rank, from: source) { return m.message }
+            network.wait(rank)
+        }
+    }
+}
