@@ -52,7 +52,7 @@ final class SpecTests: XCTestCase {
     func testTheoryOnlySpecNeedsNoNOrSeeds() throws {
         let s = try SweepSpec.parse("[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\n[simulation]\nrun = false\n")
         XCTAssertFalse(s.simulate)
-        XCTAssertEqual(Grid(spec: s).simulationPoints, 0)
+        XCTAssertEqual(try Grid(spec: s).simulationPoints, 0)
     }
 
     /// Each malformed spec: (TOML, the key the error must name).
@@ -115,55 +115,89 @@ final class SpecTests: XCTestCase {
         try "[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\n[simulation]\nrun = false\n".write(to: ok, atomically: true, encoding: .utf8)
         let r2 = try runVaesweep(["run", ok.path, "--output", "/nonexistent-\(UUID().uuidString)/x.h5"])
         XCTAssertEqual(r2.status, 2)
-        XCTAssertTrue(r2.stderr.contains("output.path") && r2.stderr.contains("does not exist"), r2.stderr)
+        XCTAssertTrue(r2.stderr.contains("--output") && r2.stderr.contains("does not exist"), r2.stderr)
     }
 
-    func testGridIndexArithmeticAndUnitOrder() throws {
-        let s = try SweepSpec.parse("[grid]\nalpha = [0.5, 4.0, 1.0]\nbeta = [1.0, 2.0]\nlambda = [0.0, 0.1, 1.0]\nN = [300, 100]\nseeds = 2\n")
-        let g = Grid(spec: s, theoryBlock: 5)
+    func testGridIndexArithmeticAndWorkOrder() throws {
+        // Values are stored ascending whatever the order given: α = [0.5, 1, 4], N = [100, 300].
+        let s = try SweepSpec.parse("[grid]\nalpha = [0.5, 4.0, 1.0]\nbeta = [1.0, 2.0]\nlambda = [0.0, 0.1, 1.0]\nN = [300, 100]\nseeds = [7, 3]\n")
+        XCTAssertEqual(s.alpha, [0.5, 1.0, 4.0])
+        XCTAssertEqual(s.N, [100, 300])
+        XCTAssertEqual(s.seedIDs, [3, 7])
+        let g = try Grid(spec: s, theoryBlock: 5)
         XCTAssertEqual(g.theoryPoints, 18)
         XCTAssertEqual(g.simulationPoints, 72)
         XCTAssertEqual(g.simulationUnits, 12)
-        XCTAssertEqual(g.theoryUnits, 4)
         for t in 0..<g.theoryPoints {
             let (a, b, l) = g.theoryCoordinates(t)
             XCTAssertEqual(g.theoryIndex(alpha: a, beta: b, lambda: l), t)
         }
-        let order = g.unitOrder()
-        XCTAssertEqual(Set(order), Set(0..<g.unitCount), "every unit exactly once")
+        let work = ResultStore(grid: g).remainingWork()
+        let sim = work.filter { $0.kind == .simulation }, theory = work.filter { $0.kind == .theory }
+        XCTAssertEqual(Set(sim.map { $0.unit }), Set(0..<g.simulationUnits), "every data set exactly once")
+        XCTAssertTrue(sim.allSatisfy { $0.indices == Array(0..<g.pairsPerUnit) }, "all pairs of a fresh data set")
+        XCTAssertEqual(theory.map { $0.indices }, [Array(0..<5), Array(5..<10), Array(10..<15), Array(15..<18)])
+        XCTAssertEqual(work.suffix(4).map { $0.kind }, [.theory, .theory, .theory, .theory], "theory blocks last")
         // most expensive first: α = 4, N = 300 (cost 1200·300² + 300³), both replicates
-        XCTAssertEqual(order.prefix(2).map { g.simulationUnit($0).alpha }, [1, 1])
-        XCTAssertEqual(order.prefix(2).map { g.simulationUnit($0).n }, [0, 0])
-        let costs = order.prefix(g.simulationUnits).map { u -> Double in
-            let (a, n, _) = g.simulationUnit(u)
+        XCTAssertEqual(sim.prefix(2).map { g.simulationUnit($0.unit).alpha }, [2, 2])
+        XCTAssertEqual(sim.prefix(2).map { g.simulationUnit($0.unit).n }, [1, 1])
+        let costs = sim.map { item -> Double in
+            let (a, n, _) = g.simulationUnit(item.unit)
             return g.cost(alpha: a, n: n)
         }
         XCTAssertEqual(costs, costs.sorted(by: >))
-        XCTAssertEqual(Array(order.suffix(4)), [12, 13, 14, 15], "theory blocks last")
-        XCTAssertEqual(g.theoryRange(3), 15..<18)
+        // Work items survive the trip through [Int] and are checked against the grid.
+        for item in work { XCTAssertEqual(WorkItem(encoded: item.encoded, grid: g), item) }
+        XCTAssertNil(WorkItem(encoded: [0, g.simulationUnits, 0], grid: g), "unit out of range")
+        XCTAssertNil(WorkItem(encoded: [1, -1, g.theoryPoints], grid: g), "theory index out of range")
+        XCTAssertNil(WorkItem(encoded: [2, 0, 0], grid: g), "unknown kind")
         let shares = g.costShareByN()
         XCTAssertEqual(shares.map { $0.share }.reduce(0, +), 1, accuracy: 1e-12)
-        XCTAssertGreaterThan(shares[0].share, shares[1].share)
+        XCTAssertLessThan(shares[0].share, shares[1].share)
+    }
+
+    func testGridCountsNeverOverflow() throws {
+        // 1e7 × 1e7 × 1e7 theory points: refused with a message, not an integer-overflow trap.
+        let huge = "[grid]\nalpha = { start = 0.1, stop = 10.0, count = 10000000 }\nbeta = { start = 0.1, stop = 10.0, count = 10000000 }\nlambda = { start = 0.0, stop = 1.0, count = 10000000 }\n[simulation]\nrun = false\n"
+        XCTAssertThrowsError(try Grid(spec: try SweepSpec.parse(huge))) { e in
+            XCTAssertTrue("\(e)".contains("points"), "\(e)")
+        }
     }
 
     func testJournalKeepsCompleteRecordsAndDropsATornTail() throws {
         let dir = try temporaryDirectory("journal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("j").path
-        let j = try Journal.create(path: path, canonicalSpec: "a = 1\nb = 2")
-        try j.append(unit: 3, payload: [1.5, .nan, -0.0])
-        try j.append(unit: 0, payload: [2.5])
+        let j = try Journal.create(path: path, settings: "rho = 1.0", canonicalSpec: "a = 1\nb = 2")
+        try j.append(kind: .simulation, values: [1.5, .nan, -0.0])
+        try j.append(kind: .theory, values: [2.5])
         let full = try Data(contentsOf: URL(fileURLWithPath: path))
         // tear the last record in half, as a kill mid-write would
         try full.prefix(full.count - 5).write(to: URL(fileURLWithPath: path))
-        let (spec, records, valid) = try Journal.read(path: path)
-        XCTAssertEqual(spec, "a = 1\nb = 2")
-        XCTAssertEqual(records.count, 1)
-        XCTAssertEqual(records[0].unit, 3)
-        XCTAssertEqual(records[0].payload.map { $0.bitPattern }, [1.5, .nan, -0.0].map { $0.bitPattern })
+        let c = try Journal.read(path: path)
+        XCTAssertEqual(c.canonicalSpec, "a = 1\nb = 2")
+        XCTAssertEqual(c.settings, "rho = 1.0")
+        XCTAssertEqual(c.records.count, 1)
+        XCTAssertEqual(c.records[0].kind, .simulation)
+        XCTAssertEqual(c.records[0].values.map { $0.bitPattern }, [1.5, .nan, -0.0].map { $0.bitPattern })
+        XCTAssertNotNil(c.damage)
         // appending after reopening continues from the intact part
-        let j2 = try Journal.reopen(path: path, validLength: valid)
-        try j2.append(unit: 1, payload: [4])
-        XCTAssertEqual(try Journal.read(path: path).records.map { $0.unit }, [3, 1])
+        let j2 = try Journal.reopen(path: path, validLength: c.validLength)
+        try j2.append(kind: .theory, values: [4])
+        XCTAssertEqual(try Journal.read(path: path).records.map { $0.values.map { $0.bitPattern } },
+                       [[1.5, .nan, -0.0], [4]].map { $0.map { $0.bitPattern } })
+        XCTAssertEqual(try Journal.read(path: path).records.map { $0.kind }, [.simulation, .theory])
+        // A record with a valid checksum but values the schema rejects counts as damaged: it and
+        // the intact records after it are dropped, and the count of those is reported.
+        try j2.append(kind: .theory, values: [7])
+        try j2.append(kind: .theory, values: [8])
+        let v = try Journal.read(path: path) { $0.values != [7] }
+        XCTAssertEqual(v.records.count, 2)
+        XCTAssertEqual(v.droppedAfterDamage, 1)
+        XCTAssertTrue(v.damage?.contains("outside the schema") ?? false, v.damage ?? "nil")
+        // A journal of the previous format is named, not misread.
+        let old = dir.appendingPathComponent("old").path
+        try "VAESWEEP-JOURNAL 1\n0\n\n".write(toFile: old, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Journal.read(path: old)) { XCTAssertTrue("\($0)".contains("older vaesweep"), "\($0)") }
     }
 }

@@ -76,17 +76,25 @@ func vaesweepCommand(_ arguments: [String], ranks: Int?) -> (String, [String]) {
 }
 
 /// Run `vaesweep ARGS` to completion (optionally under mpirun).
-public func runVaesweep(_ arguments: [String], ranks: Int? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+public func runVaesweep(_ arguments: [String], ranks: Int? = nil, environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
     let (exe, args) = vaesweepCommand(arguments, ranks: ranks)
-    return try runProcess(exe, args)
+    return try runProcess(exe, args, extraEnvironment: environment)
 }
 
 /// Start `vaesweep ARGS` in the background (optionally under mpirun), output discarded.
-public func startVaesweep(_ arguments: [String], ranks: Int? = nil) throws -> Process {
+/// With `stderrTo`, standard error goes to that file (created fresh).
+public func startVaesweep(_ arguments: [String], ranks: Int? = nil, environment: [String: String] = [:],
+                          stderrTo: String? = nil) throws -> Process {
     let (exe, args) = vaesweepCommand(arguments, ranks: ranks)
-    let p = makeProcess(exe, args)
+    let p = makeProcess(exe, args, extraEnvironment: environment)
     p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
+    if let stderrTo {
+        FileManager.default.createFile(atPath: stderrTo, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: stderrTo)
+    } else {
+        p.standardError = FileHandle.nullDevice
+    }
     try p.run()
     return p
 }

@@ -28,6 +28,7 @@ public struct SweepPlan {
         let grid = try Grid(spec: spec)
         let out = options.outputPath
         try SafeOutput.checkTarget(out)
+        if launchRankZero { try OutputLock.checkFree(outputPath: out) }
         for (path, role) in [(options.partialPath, "partial file"), (options.journalPath, "journal")] {
             var st = stat()
             if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {

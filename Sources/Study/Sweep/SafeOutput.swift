@@ -113,6 +113,22 @@ public final class OutputLock {
     }
 
     deinit { close(fd) }   // releases the flock
+
+    /// Refuse (exit 2, naming the holder) when another process holds the lock on `outputPath`;
+    /// creates nothing. Checked first, so a run that is in progress is reported as such rather
+    /// than by the state of its files.
+    public static func checkFree(outputPath: String) throws {
+        let path = outputPath + ".lock"
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return }   // no lock file: nobody holds it
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+            var buf = [UInt8](repeating: 0, count: 256)
+            let n = read(fd, &buf, buf.count)
+            let holder = String(decoding: buf.prefix(max(0, n)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw Refusal("'\(outputPath)' is in use by another vaesweep run (\(holder.isEmpty ? "holder unknown" : holder)); wait for it or choose another --output")
+        }
+    }
 }
 
 /// The memory a sweep needs, estimated before it starts (bytes).

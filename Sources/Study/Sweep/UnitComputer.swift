@@ -17,7 +17,15 @@ public enum PayloadLayout {
 
 public struct UnitComputer: Sendable {
     public let grid: Grid
-    public init(grid: Grid) { self.grid = grid }
+    /// Fault injection for tests of failure handling: the data sets of these α values fail as if
+    /// their sample could not be built (`VAESWEEP_INJECT_FAILURE=α[,α…]`; never set in production).
+    let injectedFailures: Set<UInt64>
+
+    public init(grid: Grid) {
+        self.grid = grid
+        let env = ProcessInfo.processInfo.environment["VAESWEEP_INJECT_FAILURE"] ?? ""
+        injectedFailures = Set(env.split(separator: ",").compactMap { Double($0)?.bitPattern })
+    }
 
     public var trainingOptions: TrainingOptions {
         TrainingOptions(solver: grid.spec.solver, tolerance: grid.spec.tolerance, maxSteps: grid.spec.maxSteps)
@@ -83,6 +91,7 @@ public struct UnitComputer: Sendable {
         var out: [Double] = []
         out.reserveCapacity(pairs.count * PayloadLayout.simulation)
         do {
+            if injectedFailures.contains(alpha.bitPattern) { throw SimulationError("injected failure (VAESWEEP_INJECT_FAILURE)") }
             let key = DataKey(rootSeed: spec.rootSeed, replicate: spec.seedIDs[r])
             let data = try DataSet.build(alpha: alpha, n: nn, rho: spec.rho, eta: spec.eta,
                                          spike: spec.spike, key: key, keepCovariance: spec.solver == .adam)
