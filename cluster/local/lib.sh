@@ -19,6 +19,8 @@ vs_ensure_packages() {
         command -v "$cmd" >/dev/null 2>&1 && continue
         case $cmd in
             mpirun)        pkgs+=(openmpi-bin) ;;
+            ip)            pkgs+=(iproute2) ;;
+            unshare|nsenter) pkgs+=(util-linux) ;;
             h5diff|h5dump|h5ls) pkgs+=(hdf5-tools) ;;
             slurmctld|slurmd|sbatch|srun|squeue|munged) ;;   # covered above
             *)             vs_die "don't know which package provides '$cmd'" ;;
@@ -114,4 +116,28 @@ vs_wait_running() {
         ((SECONDS >= deadline)) && { echo "$st"; return 1; }
         sleep 0.3
     done
+}
+
+# ---- network namespaces (multi-node harness) -----------------------------------------
+# "net:[INODE]" of PID's network namespace (empty if PID is gone).
+vs_netns_of() { readlink "/proc/$1/ns/net" 2>/dev/null; }
+
+# PIDs of every process in network namespace NS ("net:[INODE]"). Refuses our own namespace
+# (the host's), so a bug can never turn this into "every process on the machine".
+vs_pids_in_netns() {
+    local ns=$1 f p
+    [[ $ns == net:\[*\] ]] || return 1
+    [ "$ns" != "$(vs_netns_of $$)" ] || { vs_log "refusing to list the processes of our own network namespace"; return 1; }
+    for f in /proc/[0-9]*/ns/net; do
+        [ "$(readlink "$f" 2>/dev/null)" = "$ns" ] || continue
+        p=${f#/proc/}; echo "${p%%/*}"
+    done
+}
+
+# Run a command in the network and UTS namespaces held by PID, after checking that PID
+# still holds network namespace NS (guards against a recycled PID).
+vs_in_node() {
+    local pid=$1 ns=$2; shift 2
+    [ -n "$ns" ] && [ "$(vs_netns_of "$pid")" = "$ns" ] || { vs_log "node namespace $ns (pid $pid) is gone"; return 1; }
+    nsenter --net="/proc/$pid/ns/net" --uts="/proc/$pid/ns/uts" -- "$@"
 }
