@@ -17,6 +17,7 @@ D=${1:-${VS_SLURM_DIR:-}}
 [ -n "$D" ] || vs_die "usage: slurm-down.sh DIR"
 [ -f "$D/started" ] || { vs_log "nothing started in $D"; exit 0; }
 export SLURM_CONF=$D/slurm.conf
+vs_clean_path
 # Several nodes: the client wrappers reach the controller inside node1's namespace.
 [ -d "$D/bin" ] && export PATH=$D/bin:$PATH
 

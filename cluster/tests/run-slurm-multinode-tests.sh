@@ -11,21 +11,25 @@
 # Tests:
 #   1. `sbatch -N 2 -n 4 sweep.sbatch SPEC` (srun --mpi=pmix) with the MPI byte transfer layers
 #      restricted to self,tcp on interface vs0 (OMPI_MCA_btl, OMPI_MCA_btl_tcp_if_include)
-#      completes; the result equals a one-node `mpirun -np 2` run in every dataset but
-#      sim_seconds; its `hosts` attribute is "node1,node2"; Open MPI's own log shows TCP
-#      connections between the two nodes' addresses. Control: the same job with
-#      self,vader (shared memory only) fails with "unable to reach each other", so the
-#      ranks really sit on different nodes and the data in 1 went over TCP.
+#      completes on node[1-2]; the result equals a one-node `mpirun -np 2` run in every
+#      dataset but sim_seconds; its `hosts` attribute is "node1,node2"; Open MPI's own log
+#      (btl_base_verbose) shows a node2 rank's TCP connection to node1's address.
+#      1b (control): the same job with self,vader (shared memory only): Open MPI reports that
+#      the ranks on node1 and node2 are "unable to reach each other" — they really sit on
+#      different nodes, so the data in 1 went over TCP.
 #   2. the same with VAESWEEP_LAUNCHER=mpirun (mpirun starts its daemons through SLURM; ssh is
 #      disabled with OMPI_MCA_plm_rsh_agent=false, so any ssh attempt would fail the job).
-#   3. a node lost mid-run: a two-node sweep (`-N 1-2 --ntasks-per-node=2`) runs; as soon as
-#      units are journaled every process of node2 (its slurmd, slurmstepd and ranks) is
-#      SIGKILLed by PID. The job ends with a failure, node2 goes DOWN, the journal still
-#      holds every unit recorded before the kill (byte prefix, record count), and the same
-#      sbatch command again runs on node1 alone, resumes ("resuming: K/M", K >= the units
-#      journaled before the kill) and equals the uninterrupted result.
-#   4. teardown: slurm-down.sh leaves no process in the node namespaces and no interface in
-#      the host's network namespace.
+#      2b: USR1 to the batch shell on node1 (what --signal=B:USR1@T does) drains the ranks on
+#      both nodes: exit 3, a part-way partial file; resubmitting resumes and completes it.
+#   4. a second two-node harness runs beside the first (its steps run in its own namespaces).
+#   3. a node lost mid-run: a two-node sweep (`-N 1-2 -n 4`) runs; as soon as units are
+#      journaled every process of node2 (its slurmd, slurmstepd and ranks) is SIGKILLed by
+#      PID. The job ends with a failure (NODE_FAIL), node2 goes DOWN, the journal still holds
+#      every byte written before the kill, and the same sbatch command again runs on node1
+#      alone, resumes ("resuming: K/M", K >= the units journaled before the kill) and equals
+#      the uninterrupted result.
+#   5. teardown: slurm-down.sh leaves no process in the node namespaces and the host's network
+#      interfaces as they were.
 # Ends with "N passed, M failed"; exit status 0 only if nothing failed.
 set -uo pipefail
 T_START=$SECONDS
@@ -37,7 +41,7 @@ ROOT=$(dirname "$CLUSTER")
 # shellcheck disable=SC2034  # read by lib.sh
 VS_LOG_TAG=multinode-tests
 SBATCH_SCRIPT=$CLUSTER/slurm/sweep.sbatch
-NTESTS=5
+NTESTS=7
 
 PASSED=0 FAILED=0
 T0=$SECONDS
@@ -109,6 +113,12 @@ h5_same_data() {
             return 1
         }
     done
+}
+# Values of dataset $2 in file $1, one per line.
+h5_values() {
+    local tmp; tmp=$(mktemp "$W/values.XXXXXX")
+    h5dump -y -w 0 -d "/$2" -o "$tmp" "$1" >/dev/null 2>&1 || { rm -f "$tmp"; return 1; }
+    tr -s ', ' '\n' <"$tmp" | grep -v '^$'; rm -f "$tmp"
 }
 # Root attribute $2 of file $1 (a string), e.g. hosts.
 h5_attr() { python3 -c 'import h5py,sys; v=h5py.File(sys.argv[1],"r").attrs[sys.argv[2]]; print(v.decode() if isinstance(v,bytes) else v)' "$1" "$2" 2>/dev/null; }
@@ -238,6 +248,35 @@ test2() {
     pass "$name"
 }
 
+# ---- 2b. the drain signal reaches the ranks on both nodes --------------------------------------
+# `scancel --batch --signal=USR1` is what `#SBATCH --signal=B:USR1@T` does before the walltime:
+# only the batch shell on node1 gets it; it forwards it to srun, which signals every task on
+# every node. The sweep must stop part-way with exit 3 and a partial file, and resume.
+test2b() {
+    local name="2b drain across nodes: USR1 to the batch shell on node1 stops the ranks on node1 and node2 (exit 3, partial); resubmitting completes it"
+    local dir=$W/t2b id st t_sig n0 n1 k
+    T0=$SECONDS
+    ((ref_ok)) || { fail "$name" "no reference result"; return; }
+    mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
+    id=$(export "${TCP_ENV[@]}"; submit "$dir" -N 2 -n 4 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    st=$(vs_wait_running "$id" 30) || { fail "$name" "job $id not running: $st"; return; }
+    wait_growth "$dir/results.h5.journal" 60 "$id" || { fail "$name" "no journal record appeared while job $id ran"; show_log "$dir" "$id"; return; }
+    scancel --batch --signal=USR1 "$id" || { fail "$name" "scancel --signal=USR1 failed"; return; }
+    t_sig=$SECONDS
+    st=$(vs_wait_job "$id" 90) || { fail "$name" "job $id did not end after the drain signal"; return; }
+    [ "$st" = "FAILED 3:0" ] || { fail "$name" "job $id ended $st (want FAILED 3:0)"; show_log "$dir" "$id"; return; }
+    [ -f "$dir/results.h5.partial" ] || { fail "$name" "no results.h5.partial"; show_log "$dir" "$id"; return; }
+    n0=$(h5_values "$dir/results.h5.partial" status | awk '$1 + 0 == 0' | wc -l)
+    n1=$(h5_values "$dir/results.h5.partial" status | awk '$1 + 0 != 0' | wc -l)
+    ((n0 > 0 && n1 > 0)) || { fail "$name" "partial file is not part-way (status: $n1 done, $n0 missing)"; return; }
+    echo "     drained $((SECONDS - t_sig))s after the signal: $n1 points done, $n0 missing"
+    id=$(export "${TCP_ENV[@]}"; submit "$dir" -N 2 -n 4 -- spec.toml) || { fail "$name" "second sbatch failed"; return; }
+    err=$(check_two_node_result "$dir" "$id") || { fail "$name" "resumed run: $err"; show_log "$dir" "$id"; return; }
+    k=$(resumed_units "$dir" "$id") || { fail "$name" "no 'resuming: K/M' line from vaesweep"; show_log "$dir" "$id"; return; }
+    ((k >= 1)) || { fail "$name" "resumed with $k units"; return; }
+    pass "$name"
+}
+
 # ---- 3. a node lost mid-run ------------------------------------------------------------------
 test3() {
     local name="3 node2 killed mid-run: job fails, journal keeps its units, the same command resumes on node1 and equals the uninterrupted run"
@@ -296,17 +335,37 @@ test3() {
     pass "$name"
 }
 
+# ---- 4. a second harness beside the first -------------------------------------------------------
+test4() {
+    local name="4 a second two-node harness runs beside the first (own namespaces, own controller)" D2 out1 out2 ns
+    T0=$SECONDS
+    if ! D2=$(VS_SLURM_NODES=2 VS_SLURM_INSTALL=0 "$CLUSTER/local/slurm-up.sh" "$W/slurm2" 2>"$W/slurm2.log"); then
+        fail "$name" "second slurm-up failed: $(tail -n 2 "$W/slurm2.log")"; "$CLUSTER/local/slurm-down.sh" "$W/slurm2" >/dev/null 2>&1; return
+    fi
+    out2=$(. "$D2/env"; timeout 60 srun -N 2 -n 2 -l bash -c 'echo $(hostname) $(readlink /proc/self/ns/net)' 2>&1 | sort)
+    out1=$(timeout 60 srun -N 2 -n 2 -l bash -c 'echo $(hostname) $(readlink /proc/self/ns/net)' 2>&1 | sort)
+    ns=$(awk '$1 ~ /^holder:/ {print $3}' "$D2/started" | sort | tr '\n' ' ')
+    VS_SLURM_KEEP=0 "$CLUSTER/local/slurm-down.sh" "$D2" >/dev/null 2>&1
+    [ "$(awk '{print $2}' <<<"$out2" | tr '\n' ' ')" = "node1 node2 " ] || { fail "$name" "second cluster's srun printed: $out2"; return; }
+    [ "$(awk '{print $3}' <<<"$out2" | sort | tr '\n' ' ')" = "$ns" ] || { fail "$name" "second cluster's steps ran outside its namespaces: $out2 (its namespaces: $ns)"; return; }
+    [ "$(awk '{print $3}' <<<"$out1" | sort | tr '\n' ' ')" = "$(printf '%s\n' "$NODE1_NS" "$NODE2_NS" | sort | tr '\n' ' ')" ] \
+        || { fail "$name" "first cluster's steps: $out1"; return; }
+    pass "$name"
+}
+
 test1
 test1b
 test2
+test2b
+test4     # before 3: node2 must be up
 test3
 
 left=$(squeue -h -o %A 2>/dev/null | tr '\n' ' ')
 [ -z "${left// }" ] || { T0=$SECONDS; fail "cleanup" "jobs still queued: $left"; }
 
-# ---- 4. teardown removes everything ----------------------------------------------------------
+# ---- 5. teardown removes everything ----------------------------------------------------------
 T0=$SECONDS
-name="4 slurm-down.sh ends every process in the node namespaces and leaves no interface behind"
+name="5 slurm-down.sh ends every process in the node namespaces and leaves no interface behind"
 VS_SLURM_KEEP=${VS_TEST_KEEP:-0} "$CLUSTER/local/slurm-down.sh" "$D" >"$W/down.log" 2>&1
 D=
 left1=$(vs_pids_in_netns "$NODE1_NS" | tr '\n' ' ') left2=$(vs_pids_in_netns "$NODE2_NS" | tr '\n' ' ')
