@@ -103,15 +103,15 @@ if ((NODES > 1)); then
         # The holder: a sleep in new network + UTS namespaces; its host name and loopback
         # are set inside before it execs, so nothing outside is ever touched.
         unshare --net --uts -- /bin/sh -c "hostname $n && ip link set lo up && exec sleep infinity" \
-            </dev/null >/dev/null 2>&1 &
+            </dev/null >/dev/null 2>"$D/log/unshare-$n.log" &
         pid=$!
         ns=
         for _ in $(seq 50); do
-            ns=$(vs_netns_of "$pid")
+            ns=$(vs_netns_of "$pid") || ns=
             [ -n "$ns" ] && [ "$ns" != "$HOST_NETNS" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
             ns=; vs_alive "$pid" || break; sleep 0.1
         done
-        [ -n "$ns" ] || vs_die "could not create the namespaces of $n (unshare --net --uts failed: no CAP_SYS_ADMIN, or user/network namespaces disabled?)"
+        [ -n "$ns" ] || vs_die "could not create the network + UTS namespaces of $n: 'unshare --net --uts' said: $(tr '\n' ' ' <"$D/log/unshare-$n.log") (needs root with CAP_SYS_ADMIN; a container may forbid it)"
         echo "holder:$n $pid $ns" >>"$D/started"
         [ "$(vs_in_node "$pid" "$ns" hostname)" = "$n" ] || vs_die "$n: host name not set in its UTS namespace"
         HPID[i]=$pid HNS[i]=$ns
