@@ -319,6 +319,7 @@ test3() {
     units0=$(journal_units "$dir/journal.before") || { fail "$name" "cannot read the journal"; return; }
     ((units0 >= 1)) || { fail "$name" "no unit journaled before the kill"; return; }
     [ -e "$dir/results.h5" ] && { fail "$name" "results.h5 exists after the failed run"; return; }
+    echo "     after the failure: journal $(stat -c %s "$dir/results.h5.journal") bytes, partial file: $([ -e "$dir/results.h5.partial" ] && echo yes || echo no)"
     # The same command again.
     id2=$(export "${TCP_ENV[@]}"; submit "$dir" "${cmd[@]}") \
         || { fail "$name" "second sbatch failed"; return; }
