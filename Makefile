@@ -38,11 +38,13 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 # Unit and integration tests (release build: the numerics tests train real models), then the
-# SLURM tests on a private single-node cluster brought up and torn down by cluster/local.
+# SLURM tests on private clusters (one node; two nodes in network namespaces) brought up and
+# torn down by cluster/local.
 test: deps build deps-python
 	$(SWIFT) build -c $(CONFIG) --build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build
 	VAESWEEP=$(BIN) bash cluster/tests/run-slurm-tests.sh
+	VAESWEEP=$(BIN) bash cluster/tests/run-slurm-multinode-tests.sh
 
 # The main job on the built-in default sweep, on every local core.
 run: deps build

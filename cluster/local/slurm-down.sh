@@ -1,6 +1,9 @@
 #!/bin/bash
 # Stop a private SLURM started by slurm-up.sh: cancel its jobs, shut down the daemons it
 # started (by their PIDs only), stop its private munged if it started one, remove DIR.
+# With several nodes (VS_SLURM_NODES > 1) it then ends every process left in the node
+# namespaces (job steps, ranks) and the namespace holders, by PID: the namespaces and their
+# interfaces disappear with their last process.
 #
 #   cluster/local/slurm-down.sh DIR        (VS_SLURM_KEEP=1 keeps DIR, e.g. to read logs)
 set -uo pipefail
@@ -14,9 +17,21 @@ D=${1:-${VS_SLURM_DIR:-}}
 [ -n "$D" ] || vs_die "usage: slurm-down.sh DIR"
 [ -f "$D/started" ] || { vs_log "nothing started in $D"; exit 0; }
 export SLURM_CONF=$D/slurm.conf
+vs_clean_path
+# Several nodes: the client wrappers reach the controller inside node1's namespace.
+[ -d "$D/bin" ] && export PATH=$D/bin:$PATH
 
-declare -A pid=()
-while read -r name p; do [ -n "$name" ] && pid[$name]=$p; done <"$D/started"
+declare -A pid=() holder_ns=()
+declare -a slurmds=() holders=()
+while read -r name p ns; do
+    case $name in
+        "") ;;
+        slurmd:*) slurmds+=("$name $p") ;;
+        holder:*) holders+=("$name $p"); holder_ns[$name]=$ns ;;
+        *) pid[$name]=$p ;;
+    esac
+done <"$D/started"
+[ -n "${pid[slurmd]:-}" ] && slurmds+=("slurmd ${pid[slurmd]}")
 
 stop_pid() {  # name pid seconds
     local name=$1 p=$2
@@ -38,7 +53,7 @@ if [ -n "${pid[slurmctld]:-}" ] && vs_alive "${pid[slurmctld]}"; then
     scontrol shutdown >/dev/null 2>&1
 fi
 # slurmd first (scontrol shutdown stops it too), then the controller.
-[ -n "${pid[slurmd]:-}" ]    && stop_pid slurmd    "${pid[slurmd]}"    10
+for e in "${slurmds[@]}"; do stop_pid ${e% *} ${e#* } 10; done
 [ -n "${pid[slurmctld]:-}" ] && stop_pid slurmctld "${pid[slurmctld]}" 10
 # Job step daemons left by a killed slurmd (they run from our spool dir).
 for c in /proc/[0-9]*/comm; do
@@ -52,6 +67,27 @@ for c in /proc/[0-9]*/comm; do
         # shellcheck disable=SC2086
         kill -KILL "$p" $tree 2>/dev/null
     fi
+done
+# The node namespaces: every process still in one (a slurmstepd or rank of a killed node,
+# anything a job left behind), then the holder. Only processes whose network namespace is
+# the one recorded for that holder are signalled.
+for e in "${holders[@]}"; do
+    name=${e% *} h=${e#* } ns=${holder_ns[${e% *}]}
+    [ -n "$ns" ] || continue
+    for round in 1 2 3; do
+        mapfile -t left < <(vs_pids_in_netns "$ns")
+        ((${#left[@]})) || break
+        rest=()
+        for p in "${left[@]}"; do [ "$p" = "$h" ] || rest+=("$p"); done
+        if ((${#rest[@]})); then
+            ((round == 1)) && vs_log "$name: ending leftover processes ${rest[*]}"
+            kill -KILL "${rest[@]}" 2>/dev/null
+            for p in "${rest[@]}"; do vs_wait_pid "$p" 2; done
+        fi
+        if [ "$(vs_netns_of "$h")" = "$ns" ]; then kill -KILL "$h" 2>/dev/null; vs_wait_pid "$h" 2; fi
+    done
+    mapfile -t left < <(vs_pids_in_netns "$ns")
+    ((${#left[@]} == 0)) || vs_log "$name: processes still in $ns: ${left[*]}"
 done
 if [ -n "${pid[munged]:-}" ]; then
     kill -TERM "${pid[munged]}" 2>/dev/null

@@ -78,26 +78,7 @@ export OPENBLAS_NUM_THREADS=1
 # ---- specs --------------------------------------------------------------------------
 # Big enough that a drain signal sent as soon as the first point is journaled lands
 # well before the end; small enough that a full run takes a few seconds.
-cat >"$W/spec.toml" <<'EOF'
-[model]
-rho = 1.0
-eta = 1.0
-spike = "ones"
-
-[grid]
-alpha  = [0.5, 1.0, 2.0, 4.0]
-beta   = [0.5, 1.0, 2.0]
-lambda = [0.01, 1.0]
-N      = [200, 400, 500]
-seeds  = 3
-
-[simulation]
-solver = "gd"
-seed = 1
-
-[output]
-path = "results.h5"
-EOF
+cp "$CLUSTER/specs/slurm-test.toml" "$W/spec.toml" || { echo "FAIL setup: cluster/specs/slurm-test.toml missing"; FAILED=4; summary; exit 1; }
 # Malformed: beta is a string.
 sed 's/^beta .*/beta   = "lots"/' "$W/spec.toml" >"$W/bad.toml"
 
@@ -145,6 +126,19 @@ submit() {
 }
 
 joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
+# Did job $2 (dir $1) really resume? vaesweep itself logs "resuming: K/M units already done
+# (...)" after reading the journal; K must be at least 1 (work was journaled before the
+# drain). Not the batch script's own "found PATH.journal: resuming the interrupted sweep",
+# printed before vaesweep even starts: a vaesweep that ignored --resume, or read nothing
+# from the journal ("resuming: 0/M"), and recomputed everything would still end with the
+# right result, and a grep for 'resuming' alone would not notice.
+resumed_from_journal() {
+    local k
+    k=$(joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/[0-9]+ units.*/\2/p' | head -1)
+    [ -n "$k" ] || { echo "no 'resuming: K/M' line from vaesweep"; return 1; }
+    ((k >= 1)) || { echo "vaesweep resumed with $k units from the journal"; return 1; }
+    echo "$k"
+}
 show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
 
 # Wait until file $1 exists and then grows beyond its first non-empty size (the journal
@@ -232,7 +226,8 @@ test2() {
     id=$(submit "$dir" -n 2 -- spec.toml) || { fail "$name" "second sbatch failed"; return; }
     st=$(vs_wait_job "$id" 90) || { fail "$name" "resubmitted job $id did not finish: $st"; return; }
     [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "resubmitted job $id ended $st"; show_log "$dir" "$id"; return; }
-    joblog "$dir" "$id" | grep -q 'resuming' || { fail "$name" "resubmitted job did not resume"; show_log "$dir" "$id"; return; }
+    err=$(resumed_from_journal "$dir" "$id") || { fail "$name" "resubmitted job did not resume: $err"; show_log "$dir" "$id"; return; }
+    echo "     resubmitted job resumed with $err units from the journal"
     [ -f "$dir/results.h5" ] || { fail "$name" "no results.h5 after resuming"; return; }
     for f in results.h5.partial results.h5.journal results.h5.tmp; do
         [ -e "$dir/$f" ] && { fail "$name" "leftover $f after the resumed run"; return; }
@@ -276,7 +271,7 @@ test4() {
     err=$(drain_partway "$dir" "$id" TERM) || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
     st=$(vs_wait_job "$id2" 90) || { fail "$name" "chained job $id2 did not finish: $st"; return; }
     [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "chained job $id2 ended $st"; show_log "$dir" "$id2"; return; }
-    joblog "$dir" "$id2" | grep -q 'resuming' || { fail "$name" "chained job did not resume"; show_log "$dir" "$id2"; return; }
+    err=$(resumed_from_journal "$dir" "$id2") || { fail "$name" "chained job did not resume: $err"; show_log "$dir" "$id2"; return; }
     for f in results.h5.partial results.h5.journal; do
         [ -e "$dir/$f" ] && { fail "$name" "leftover $f"; return; }
     done
