@@ -34,11 +34,7 @@ struct RunCommand: ParsableCommand {
     var dryRun = false
 
     /// Print only once per job: on launch rank 0 (or when not launched by mpirun/srun).
-    static var isLaunchRankZero: Bool {
-        let env = ProcessInfo.processInfo.environment
-        for k in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"] { if let r = env[k] { return r == "0" } }
-        return true
-    }
+    static var isLaunchRankZero: Bool { MPILaunch.isLaunchRankZero }
 
     func run() throws {
         let quietErrors = !RunCommand.isLaunchRankZero
@@ -61,9 +57,9 @@ struct RunCommand: ParsableCommand {
 
         BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
         SweepRunner.installSignalHandlers()  // before MPI_Init: an early drain signal must not kill the rank
-        let comm = try MPI.initialize()
-        let code = try SweepRunner.run(spec: parsed, options: options, comm: comm)
-        MPI.finalize()
+        let code = try MPIEnvironment.run(threading: .funneled) { mpi in  // finalises on return and on throw
+            try SweepRunner.run(spec: parsed, options: options, comm: mpi.world)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -233,7 +233,6 @@ public final class ResultStore {
             case let .string(s): try f.setAttribute(name, s)
             }
         }
-        scales.removeAll()
         try f.close()
     }
 }
