@@ -8,10 +8,10 @@ CONFIG ?= release
 MPI ?= openmpi
 ifeq ($(MPI),openmpi)
   SCRATCH := .build
-  MPIEXEC = mpirun.openmpi -np $(NP) --oversubscribe --bind-to none
+  MPIEXEC = $(shell command -v mpirun.openmpi || echo mpirun) -np $(NP) --oversubscribe --bind-to none
 else ifeq ($(MPI),mpich)
   SCRATCH := .build-mpich
-  MPIEXEC = mpiexec.mpich -n $(NP)
+  MPIEXEC = $(shell command -v mpiexec.mpich || echo mpiexec) -n $(NP)
 else
   $(error MPI=$(MPI): expected openmpi or mpich)
 endif
