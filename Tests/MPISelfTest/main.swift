@@ -4,6 +4,10 @@
 import Foundation
 import MPIKit
 
+/// One line in one write(2): launchers forward each rank's output in the chunks it was written
+/// in (Hydra with stdin at /dev/null showed "rank 0/2 okrank 1/2 ok\n\n" from `print`).
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func selfTest(_ mpi: MPIEnvironment) throws -> [String] {
     var failures: [String] = []
     func expect(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
@@ -102,7 +106,7 @@ if CommandLine.arguments.contains("--throw") {
             throw Planned()
         }
     } catch is Planned {
-        print("rank \(rank)/\(size) threw; MPI finalised: \(!MPI.isInitialized)")
+        say("rank \(rank)/\(size) threw; MPI finalised: \(!MPI.isInitialized)")
         exit(3)
     }
 }
@@ -121,8 +125,8 @@ do {
     if e.kind != .lifetime("MPI was already finalised; it cannot be restarted") { problems.append("restart: \(e)") }
 }
 if problems.isEmpty {
-    print("rank \(rank)/\(size) ok")
+    say("rank \(rank)/\(size) ok")
 } else {
-    print("rank \(rank)/\(size) FAILED: \(problems.joined(separator: "; "))")
+    say("rank \(rank)/\(size) FAILED: \(problems.joined(separator: "; "))")
 }
 exit(anyFailure == 0 && problems.isEmpty ? 0 : 1)
