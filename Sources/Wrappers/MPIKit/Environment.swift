@@ -75,13 +75,21 @@ public final class MPIEnvironment {
         try check(MPI_Comm_set_errhandler(world.handle, CMPI_ERRORS_RETURN()), "MPI_Comm_set_errhandler")
     }
 
-    /// Create an environment, run `body` with it, and finalise MPI when `body` returns or throws
-    /// (the error is rethrown after finalisation).
+    /// Create an environment, run `body` with it, and finalise MPI when `body` returns or throws.
+    /// `body`'s error is rethrown after finalisation; after a normal return, a failing
+    /// MPI_Finalize is thrown.
     public static func run<R>(threading required: ThreadLevel = .funneled,
                               _ body: (MPIEnvironment) throws -> R) throws -> R {
         let environment = try MPIEnvironment(threading: required)
-        defer { try? environment.finalize() }
-        return try body(environment)
+        let result: R
+        do {
+            result = try body(environment)
+        } catch {
+            try? environment.finalize()
+            throw error
+        }
+        try environment.finalize()
+        return result
     }
 
     /// Whether this environment has finalised MPI.
