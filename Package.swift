@@ -14,6 +14,16 @@ import PackageDescription
 
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
+// The MPI family, chosen here and only here: VAESWEEP_MPI=openmpi (default, pkg-config `ompi`) or
+// mpich (pkg-config `mpich`; also Intel MPI, MVAPICH, Cray MPICH). Build each into its own
+// --scratch-path (the Makefile does: `make build MPI=mpich` -> .build-mpich).
+let mpiFamily = Context.environment["VAESWEEP_MPI"] ?? "openmpi"
+let mpiPkgConfig: String = switch mpiFamily {
+case "openmpi": "ompi"
+case "mpich": "mpich"
+default: fatalError("VAESWEEP_MPI=\(mpiFamily): expected openmpi or mpich")
+}
+
 let package = Package(
     name: "vaesweep",
     products: [
@@ -25,13 +35,13 @@ let package = Package(
     ],
     targets: [
         // 1. C interop
-        .systemLibrary(name: "CMPI", path: "Sources/Interop/CMPI", pkgConfig: "ompi"),
+        .systemLibrary(name: "CMPI", path: "Sources/Interop/CMPI", pkgConfig: mpiPkgConfig),
         .systemLibrary(name: "CHDF5", path: "Sources/Interop/CHDF5", pkgConfig: "hdf5"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/Interop/COpenBLAS", pkgConfig: "openblas"),
 
         // 2. Safe Swift wrappers
-        .target(name: "MPIKit", dependencies: ["CMPI"], path: "Sources/Wrappers/MPIKit", swiftSettings: swift5),
-        .target(name: "HDF5Kit", dependencies: ["CHDF5"], path: "Sources/Wrappers/HDF5Kit", swiftSettings: swift5),
+        .target(name: "MPIKit", dependencies: ["CMPI"], path: "Sources/Wrappers/MPIKit"),
+        .target(name: "HDF5Kit", dependencies: ["CHDF5"], path: "Sources/Wrappers/HDF5Kit"),
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], path: "Sources/Wrappers/LinearAlgebra", swiftSettings: swift5),
 
         // 3. Science (pure Swift + BLAS, no MPI)
@@ -60,7 +70,7 @@ let package = Package(
                           path: "Sources/CLI/vaesweep-bench", swiftSettings: swift5),
 
         // Test programs and suites
-        .executableTarget(name: "mpi-selftest", dependencies: ["MPIKit"], path: "Tests/MPISelfTest", swiftSettings: swift5),
+        .executableTarget(name: "mpi-selftest", dependencies: ["MPIKit"], path: "Tests/MPISelfTest"),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),

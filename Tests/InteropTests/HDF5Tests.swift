@@ -128,7 +128,7 @@ final class HDF5Tests: XCTestCase {
         try f.close()
         // a file that is not HDF5
         let junk = dir.appendingPathComponent("junk.h5").path
-        FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: junk, contents: Data("not hdf5".utf8)))
         XCTAssertThrowsError(try HDF5File.open(junk)) { e in XCTAssertTrue("\(e)".contains(junk), "\(e)") }
     }
 }

@@ -52,13 +52,7 @@ struct RunCommand: ParsableCommand {
     var dryRun = false
 
     /// Print only once per job: on launch rank 0 (or when not launched by mpirun/srun).
-    static var isLaunchRankZero: Bool {
-        let env = ProcessInfo.processInfo.environment
-        for k in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "PALS_RANKID", "SLURM_PROCID"] {
-            if let r = env[k] { return r == "0" }
-        }
-        return true
-    }
+    static var isLaunchRankZero: Bool { MPILaunch.isLaunchRankZero }
 
     func run() throws {
         let rankZero = RunCommand.isLaunchRankZero
@@ -91,10 +85,10 @@ struct RunCommand: ParsableCommand {
 
         BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
         SweepRunner.installSignalHandlers()  // before MPI_Init: an early drain signal must not kill the rank
-        let comm = try MPI.initialize()
-        let code = try SweepRunner.run(plan, comm: comm)
-        MPI.finalize()
-        withExtendedLifetime(plan) {}
+        let code = try MPIEnvironment.run(threading: .funneled) { mpi in  // finalises on return and on throw
+            try SweepRunner.run(plan, comm: mpi.world)
+        }
+        withExtendedLifetime(plan) {}   // the output lock is held until here
         if code != 0 { throw ExitCode(code) }
     }
 }

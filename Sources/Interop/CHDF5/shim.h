@@ -1,5 +1,6 @@
 // CHDF5: HDF5 (+ the high-level dimension-scale API) for Swift. HDF5's type and flag constants
-// are macros Swift cannot import (they expand to `H5OPEN name_g`): one accessor each, nothing else.
+// are macros Swift cannot import (they expand to `H5OPEN name_g`): one accessor each for those
+// HDF5Kit uses, nothing else.
 #ifndef CHDF5_SHIM_H
 #define CHDF5_SHIM_H
 #include <hdf5.h>
@@ -18,8 +19,6 @@ static inline unsigned CHDF5_F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned CHDF5_F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 static inline hid_t CHDF5_P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t CHDF5_P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
-static inline hid_t CHDF5_P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
-static inline hid_t CHDF5_P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t CHDF5_S_ALL(void) { return H5S_ALL; }
 
 #endif

@@ -20,7 +20,7 @@ public enum ResultsWriter {
     /// Write `d` to a NEW file at `path` (fails if anything exists there). Root attributes are
     /// written in the schema's order (`RootKey.kinds`), then any others sorted by name.
     public static func write(_ d: ResultsData, to path: String) throws {
-        let f = try HDF5File.create(path, exclusive: true)   // nothing of ours exists if this throws
+        let f = try HDF5File.create(path, mode: .exclusive)   // nothing of ours exists if this throws
         do {
             try fill(f, d)
             try f.close()

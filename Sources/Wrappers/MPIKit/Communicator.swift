@@ -1,95 +1,53 @@
-// MPIKit: a small, safe Swift surface over Open MPI, in the spirit of mpi4py and rsmpi:
-// `MPI.initialize()` once, then a `Communicator` value with rank/size and typed collectives.
-//
-// Errors: MPI_COMM_WORLD is switched to MPI_ERRORS_RETURN at initialisation, so a failing call
-// returns a code that surfaces here as a thrown `MPIError` instead of aborting the job.
-import CMPI
+// Communicators and typed messages, in the spirit of mpi4py's `Comm` and rsmpi's `Communicator`:
+// rank and size on a value, collectives as methods, buffers typed by `MPIScalar`. Handles stay
+// inside this module (Open MPI's are pointers, MPICH's are integers); only MPI_SOURCE and
+// MPI_TAG are read from a status, counts come from MPI_Get_count.
+internal import CMPI
 import Foundation
 
-/// A failed MPI call: the routine and MPI's own error string.
-public struct MPIError: Error, CustomStringConvertible {
-    public let routine: String
-    public let code: Int32
-    public var description: String {
-        var buf = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
-        var len: Int32 = 0
-        MPI_Error_string(code, &buf, &len)
-        let text = String(decoding: buf.prefix(Int(len)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return "\(routine) failed: \(text) (code \(code))"
-    }
-}
+/// An MPI datatype for one of the `MPIScalar` element types (opaque: the handle stays inside
+/// MPIKit).
+public struct MPIDatatype: Sendable, Equatable {
+    enum Kind: Sendable, Equatable { case double, int64, byte }
+    let kind: Kind
 
-@inline(__always)
-func check(_ code: Int32, _ routine: @autoclosure () -> String) throws {
-    if code != MPI_SUCCESS { throw MPIError(routine: routine(), code: code) }
-}
+    /// MPI_DOUBLE.
+    public static let double = MPIDatatype(kind: .double)
+    /// MPI_INT64_T.
+    public static let int64 = MPIDatatype(kind: .int64)
+    /// MPI_BYTE.
+    public static let byte = MPIDatatype(kind: .byte)
 
-/// Process-wide MPI state.
-public enum MPI {
-    /// Initialise MPI once (guarded with MPI_Initialized; calling again is a no-op), asking for
-    /// MPI_THREAD_FUNNELED: other threads may exist and compute, only the main thread calls MPI.
-    /// Returns the world communicator.
-    @discardableResult
-    public static func initialize() throws -> Communicator {
-        var flag: Int32 = 0
-        MPI_Initialized(&flag)
-        if flag == 0 {
-            var finalized: Int32 = 0
-            MPI_Finalized(&finalized)
-            if finalized != 0 { throw MPIError(routine: "MPI_Init (after MPI_Finalize)", code: Int32(MPI_ERR_OTHER)) }
-            var provided: Int32 = 0
-            try check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided), "MPI_Init_thread")
-            MPI_Comm_set_errhandler(CMPI_COMM_WORLD(), CMPI_ERRORS_RETURN())
+    var handle: MPI_Datatype {
+        switch kind {
+        case .double: CMPI_DOUBLE()
+        case .int64: CMPI_INT64()
+        case .byte: CMPI_BYTE()
         }
-        return Communicator.world
-    }
-
-    /// True between a successful `initialize()` and `finalize()`.
-    public static var isInitialized: Bool {
-        var flag: Int32 = 0, fin: Int32 = 0
-        MPI_Initialized(&flag); MPI_Finalized(&fin)
-        return flag != 0 && fin == 0
-    }
-
-    /// Finalise MPI if it is initialised and not yet finalised.
-    public static func finalize() {
-        if isInitialized { MPI_Finalize() }
-    }
-
-    /// Seconds since an arbitrary point in the past (MPI_Wtime).
-    public static func wallTime() -> Double { MPI_Wtime() }
-
-    /// The name of this processor (host).
-    public static func processorName() -> String {
-        var buf = [CChar](repeating: 0, count: Int(MPI_MAX_PROCESSOR_NAME) + 1)
-        var len: Int32 = 0
-        MPI_Get_processor_name(&buf, &len)
-        return String(decoding: buf.prefix(Int(len)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The MPI library's version string (e.g. "Open MPI v4.1.4, ...").
-    public static func libraryVersion() -> String {
-        var buf = [CChar](repeating: 0, count: Int(MPI_MAX_LIBRARY_VERSION_STRING) + 1)
-        var len: Int32 = 0
-        MPI_Get_library_version(&buf, &len)
-        return String(decoding: buf.prefix(Int(len)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
 /// Element types that travel through MPI as a fixed MPI datatype.
 public protocol MPIScalar {
-    static var mpiDatatype: MPI_Datatype { get }
+    /// The MPI datatype of one element.
+    static var mpiDatatype: MPIDatatype { get }
 }
-extension Double: MPIScalar { public static var mpiDatatype: MPI_Datatype { CMPI_DOUBLE() } }
-extension Int: MPIScalar { public static var mpiDatatype: MPI_Datatype { CMPI_INT64() } }
-extension UInt8: MPIScalar { public static var mpiDatatype: MPI_Datatype { CMPI_BYTE() } }
+/// Doubles travel as MPI_DOUBLE.
+extension Double: MPIScalar { public static var mpiDatatype: MPIDatatype { .double } }
+/// `Int` (64-bit) travels as MPI_INT64_T.
+extension Int: MPIScalar { public static var mpiDatatype: MPIDatatype { .int64 } }
+/// Bytes travel as MPI_BYTE.
+extension UInt8: MPIScalar { public static var mpiDatatype: MPIDatatype { .byte } }
 
 /// What a non-blocking probe found: the sender, the tag and the message length in elements.
-public struct ProbeStatus: Equatable {
+public struct ProbeStatus: Equatable, Sendable {
+    /// The sending rank.
     public let source: Int
+    /// The message tag.
     public let tag: Int
+    /// The number of elements of the probed type.
     public let count: Int
+    /// Creates a status (for comparisons in tests).
     public init(source: Int, tag: Int, count: Int) {
         self.source = source
         self.tag = tag
@@ -97,21 +55,31 @@ public struct ProbeStatus: Equatable {
     }
 }
 
-/// A communicator (rsmpi's `Communicator`, mpi4py's `Comm`).
-public struct Communicator {
-    public let handle: MPI_Comm
+/// A communicator (rsmpi's `Communicator`, mpi4py's `Comm`): a group of processes with ranks
+/// 0..<size. Valid while the `MPIEnvironment` that produced it is alive.
+public struct Communicator: @unchecked Sendable {
+    // Sendable: a handle is an immutable name for an MPI object (a pointer to a predefined object
+    // in Open MPI, an integer in MPICH); which threads may call MPI is the environment's concern.
+    let handle: MPI_Comm
 
-    /// MPI_COMM_WORLD. Only valid after `MPI.initialize()`.
+    init(handle: MPI_Comm) { self.handle = handle }
+
+    /// MPI_COMM_WORLD. Prefer `MPIEnvironment.world`; only valid while MPI is initialised.
     public static var world: Communicator { Communicator(handle: CMPI_COMM_WORLD()) }
 
+    /// This process's rank in the communicator.
     public var rank: Int { var r: Int32 = 0; MPI_Comm_rank(handle, &r); return Int(r) }
+    /// The number of processes in the communicator.
     public var size: Int { var s: Int32 = 0; MPI_Comm_size(handle, &s); return Int(s) }
+    /// Whether this process is rank 0.
     public var isRoot: Bool { rank == 0 }
 
-    /// Wildcards for `receive` / `probe`.
+    /// Wildcard source for `receive` / `probe` (MPI_ANY_SOURCE).
     public static let anySource = Int(MPI_ANY_SOURCE)
+    /// Wildcard tag for `receive` / `probe` (MPI_ANY_TAG).
     public static let anyTag = Int(MPI_ANY_TAG)
 
+    /// Block until every process of the communicator has called it.
     public func barrier() throws { try check(MPI_Barrier(handle), "MPI_Barrier") }
 
     /// Abort every process of the communicator with `code` (does not return).
@@ -126,25 +94,25 @@ public struct Communicator {
     /// array is returned (length travels first, so receivers need not know it).
     public func broadcast<T: MPIScalar>(_ value: [T], root: Int = 0) throws -> [T] {
         var count = rank == root ? value.count : 0
-        try check(MPI_Bcast(&count, 1, Int.mpiDatatype, Int32(root), handle), "MPI_Bcast(count)")
+        try check(MPI_Bcast(&count, 1, CMPI_INT64(), Int32(root), handle), "MPI_Bcast(count)")
         var buffer = rank == root ? value : [T](unsafeUninitializedCapacity: count) { _, n in n = count }
         if count > 0 {
             try buffer.withUnsafeMutableBytes { p in
-                try check(MPI_Bcast(p.baseAddress, Int32(count), T.mpiDatatype, Int32(root), handle), "MPI_Bcast")
+                try check(MPI_Bcast(p.baseAddress, Int32(count), T.mpiDatatype.handle, Int32(root), handle), "MPI_Bcast")
             }
         }
         return buffer
     }
 
-    /// Broadcast one scalar.
+    /// Broadcast one scalar from `root`.
     public func broadcast<T: MPIScalar>(_ value: T, root: Int = 0) throws -> T {
         try broadcast([value], root: root)[0]
     }
 
-    /// Broadcast raw bytes (e.g. an encoded spec).
+    /// Broadcast raw bytes (e.g. an encoded spec) from `root`.
     public func broadcast(bytes: [UInt8], root: Int = 0) throws -> [UInt8] { try broadcast(bytes, root: root) }
 
-    /// Broadcast a string (UTF-8).
+    /// Broadcast a string (UTF-8) from `root`.
     public func broadcast(_ string: String, root: Int = 0) throws -> String {
         String(decoding: try broadcast(Array(string.utf8), root: root), as: UTF8.self)
     }
@@ -154,7 +122,7 @@ public struct Communicator {
     /// Blocking send of an array to `dest` with `tag`.
     public func send<T: MPIScalar>(_ data: [T], to dest: Int, tag: Int = 0) throws {
         try data.withUnsafeBytes { p in
-            try check(MPI_Send(p.baseAddress, Int32(data.count), T.mpiDatatype, Int32(dest), Int32(tag), handle),
+            try check(MPI_Send(p.baseAddress, Int32(data.count), T.mpiDatatype.handle, Int32(dest), Int32(tag), handle),
                       "MPI_Send(to \(dest), tag \(tag))")
         }
     }
@@ -165,11 +133,11 @@ public struct Communicator {
         var status = MPI_Status()
         try check(MPI_Probe(Int32(source), Int32(tag), handle, &status), "MPI_Probe")
         var count: Int32 = 0
-        try check(MPI_Get_count(&status, T.mpiDatatype, &count), "MPI_Get_count")
+        try check(MPI_Get_count(&status, T.mpiDatatype.handle, &count), "MPI_Get_count")
         var buffer = [T](unsafeUninitializedCapacity: Int(count)) { _, n in n = Int(count) }
         let src = status.MPI_SOURCE, tg = status.MPI_TAG
         try buffer.withUnsafeMutableBytes { p in
-            try check(MPI_Recv(p.baseAddress, count, T.mpiDatatype, src, tg, handle, CMPI_STATUS_IGNORE()),
+            try check(MPI_Recv(p.baseAddress, count, T.mpiDatatype.handle, src, tg, handle, CMPI_STATUS_IGNORE()),
                       "MPI_Recv(from \(src), tag \(tg))")
         }
         return (buffer, Int(src), Int(tg))
@@ -183,7 +151,7 @@ public struct Communicator {
         try check(MPI_Iprobe(Int32(source), Int32(tag), handle, &flag, &status), "MPI_Iprobe")
         guard flag != 0 else { return nil }
         var count: Int32 = 0
-        try check(MPI_Get_count(&status, T.mpiDatatype, &count), "MPI_Get_count")
+        try check(MPI_Get_count(&status, T.mpiDatatype.handle, &count), "MPI_Get_count")
         return ProbeStatus(source: Int(status.MPI_SOURCE), tag: Int(status.MPI_TAG), count: Int(count))
     }
 
