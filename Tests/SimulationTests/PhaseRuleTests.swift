@@ -167,6 +167,8 @@ final class PhaseRuleTests: XCTestCase {
         let popOnly = stride(from: 0.001, through: 0.2, by: 0.0005).first { pop.coexistence(beta: $0) != smp.coexistence(beta: $0) }
         XCTAssertNotNil(popOnly, "sample ℓ₁ \(data.ell1) vs population \(Theory.spectrum(alpha: 0.72, rho: 1, eta: 1).ell1)")
         if let b = popOnly {
+            // (library vs library: which ℓ₁ the flag reads; the coexistence interval itself is checked
+            // against independent Float80 references in TheoryTests.TransitionTests)
             XCTAssertEqual(data.flags(beta: b, lambda: 3, converged: true).contains(.firstOrderCoexistence), smp.coexistence(beta: b))
             // and it is what the exact stationary points of this sample say
             XCTAssertEqual(smp.coexistence(beta: b),

@@ -468,7 +468,7 @@ final class TheoryTests: XCTestCase {
         XCTAssertEqual(above.best.a, 0); XCTAssertTrue(above.metastable)
         // at β_eq the two minima have equal loss: the profile (refProfile, independent of the
         // library) at the non-zero minimum equals the collapsed β/2 to the bisection's resolution
-        let nz = ScalarEquations.stationaryPoints(ell1: ell1, alpha: alpha, beta: cb.betaC, lambda: lambda).first { $0.a > 0.1 }!
+        let nz = try XCTUnwrap(ScalarEquations.stationaryPoints(ell1: ell1, alpha: alpha, beta: cb.betaC, lambda: lambda).first { $0.a > 0.1 })
         XCTAssertEqual(refProfile(nz.a, ell1: ell1, alpha: alpha, beta: cb.betaC, lambda: lambda), cb.betaC / 2, accuracy: 1e-14)
         // β = 0.051, 0.052: the non-zero local minimum lies ABOVE the collapsed one (by 6.02522e-5
         // and 1.662796e-4 at 50 digits), so the global minimiser is collapsed, and the pair is metastable
@@ -476,7 +476,7 @@ final class TheoryTests: XCTestCase {
             let m = ScalarEquations.minimiser(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda)
             XCTAssertTrue(m.best.isCollapsed, "β = \(beta)")
             XCTAssertTrue(m.metastable)
-            let local = ScalarEquations.stationaryPoints(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).first { $0.a > 0.1 }!
+            let local = try XCTUnwrap(ScalarEquations.stationaryPoints(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).first { $0.a > 0.1 })
             XCTAssertEqual(refProfile(local.a, ell1: ell1, alpha: alpha, beta: beta, lambda: lambda) - beta / 2, gap, accuracy: 1e-10)
             XCTAssertEqual(Theory.solve(try TheoryInput(alpha: alpha, beta: beta, lambda: lambda)).observables.phase, .collapsed)
         }

@@ -143,8 +143,10 @@ final class TransitionTests: XCTestCase {
             XCTAssertEqual(refCubicRootCount(ell1: ell1, alpha: alpha, beta: t.spinodal * (1 + 1e-9), lambda: lambda), 0, msg)
             // Δ of the larger root changes sign at β_eq
             func delta(_ beta: Double) -> Float80 {
-                let r = refCubicRoots(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda)!
-                return refExcess80(q: r.last! - Float80(beta), ell1: ell1, alpha: alpha, beta: beta, lambda: lambda)
+                guard let r = refCubicRoots(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda), let t = r.last else {
+                    XCTFail("no non-zero stationary point at β = \(beta), " + msg); return .nan
+                }
+                return refExcess80(q: t - Float80(beta), ell1: ell1, alpha: alpha, beta: beta, lambda: lambda)
             }
             XCTAssertLessThan(delta(t.boundary * (1 - 1e-9)), 0, msg)
             XCTAssertGreaterThan(delta(t.boundary * (1 + 1e-9)), 0, msg)
@@ -152,7 +154,10 @@ final class TransitionTests: XCTestCase {
     }
 
     /// The continuous region never shows two local minima, and in the first-order region two
-    /// minima coexist exactly for max(β_c, 0) < β < β_s (MODEL.md §4).
+    /// minima coexist exactly for max(β_c, 0) < β < β_s (MODEL.md §4). This compares two library
+    /// routes (stability of the stationary points vs the bisected interval of `Theory.transition`):
+    /// a consistency test; the independent references for β_s and β_eq are the Float80 cubic in
+    /// testFirstOrderBoundariesAgainstReferences and MODEL's numbers in testFirstOrderExample.
     /// Bug caught: `Transition.coexistence` or the metastable flag disagreeing with the stationary
     /// points (e.g. coexistence from β_c instead of max(β_c, 0) when β_c < 0).
     func testCoexistenceIntervalMatchesStationaryPoints() {
@@ -260,6 +265,7 @@ final class TransitionTests: XCTestCase {
         for (beta, want) in [(0.04, false), (0.045, true), (0.05, true), (0.051, true), (0.052, true), (0.06, false)] {
             let f = PointFlags.theory(alpha: 0.72, beta: beta, lambda: 3, rho: 1, eta: 1)
             XCTAssertEqual(f.contains(.firstOrderCoexistence), want, "β = \(beta)")
+            // layout test (the two overloads agree; both read the library's stationary points)
             XCTAssertEqual(f, PointFlags.theory(Theory.solve(try TheoryInput(alpha: 0.72, beta: beta, lambda: 3))))
             XCTAssertFalse(f.contains(.nullSpace)); XCTAssertFalse(f.contains(.criticalWindow)); XCTAssertFalse(f.contains(.notConverged))
         }
