@@ -40,12 +40,13 @@ public enum ScalarEquations {
     }
 
     /// Every stationary point of the scalar problem with top eigenvalue ell1 (collapsed a=b=0,D=1 included),
-    /// sorted by loss ascending. Works for mu = lambda/alpha = 0 too.
+    /// sorted by Δ = ℒ − β/2 ascending (see `analyse`). Works for mu = lambda/alpha = 0 too.
     public static func stationaryPoints(ell1: Double, alpha: Double, beta: Double, lambda: Double) -> [ScalarSolution] {
         analyse(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).map { $0.solution }
     }
 
-    /// The lowest-loss stationary point, and whether another LOCAL MINIMUM coexists with it
+    /// The lowest-loss stationary point (ranked by the loss difference Δ to the collapsed point, never
+    /// by totals), and whether another LOCAL MINIMUM coexists with it
     /// (metastable): the collapsed one next to a non-zero global minimum, or a non-zero local
     /// minimum next to a collapsed global minimum (there is at most one non-zero local minimum).
     public static func minimiser(ell1: Double, alpha: Double, beta: Double, lambda: Double) -> (best: ScalarSolution, metastable: Bool) {
