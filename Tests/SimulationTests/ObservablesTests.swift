@@ -67,6 +67,22 @@ final class ObservablesTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(got, 0)
                 XCTAssertEqual(got, direct, accuracy: 1e-11 * (ell1 + Q * (S + D)), "α \(alpha) k \(k)")
             }
+            // exactly at zero excess (W = a√N v₁, V = √N v₁/a, D → 0): ≥ 0 after rounding, and tiny.
+            // The direct formula ℓ₁ − 2K + Q(S + D) rounds to ≈ ±1e-16 ℓ₁ here, negative for some a.
+            var negativeDirect = 0
+            for k in 1...200 {
+                let a = 0.37 * Double(k)
+                var w = [Double](repeating: 0, count: n), v = w
+                w[0] = a; v[0] = 1 / a
+                let p = EigenParameters(w: w, v: v, D: 1e-300)
+                let got = data.trainDistortion(p)
+                XCTAssertGreaterThanOrEqual(got, 0, "a \(a)")
+                XCTAssertLessThanOrEqual(got, 1e-14 * data.ell1, "a \(a)")
+                XCTAssertEqual(data.observables(p).distTrain, got)
+                let l = data.ell1
+                if l - 2 * l * w[0] * v[0] + w[0] * w[0] * (l * v[0] * v[0] + p.D) < 0 { negativeDirect += 1 }
+            }
+            XCTAssertGreaterThan(negativeDirect, 0, "the alignment cases no longer probe rounding")
             for (beta, lambda) in [(0.5, 0.0), (1e-4, 0.0), (0.3, 0.01), (1.0, 1.0), (2.5, 0.5), (50.0, 0.1)] {
                 let e = try Trainer.train(data, beta: beta, lambda: lambda, options: TrainingOptions(solver: .exact))
                 let sol = ScalarEquations.minimiser(ell1: data.ell1, alpha: data.alphaEffective, beta: beta, lambda: lambda).best
