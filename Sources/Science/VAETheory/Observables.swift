@@ -1,7 +1,7 @@
 // Phase and Observables of the linear β-VAE (MODEL.md §3).
 
 /// The phase of a (theory or exact) minimiser. Theory rule: collapsed if Q == 0 (a == 0),
-/// else learning if m > 0 (θ² > 0), else overlearning.
+/// else learning if m > 0 (θ² > 0), else overlearning. Finite-N rule: `FiniteNPhase` (MODEL.md §5).
 public enum Phase: Int8, Sendable, CaseIterable {
     case collapsed = 0, overlearning = 1, learning = 2
 
@@ -29,7 +29,10 @@ public struct Observables: Sendable, Equatable {
     public var epsG: Double
     /// Rate (nats/sample) ½ (s + D − log D − 1), train (s = VᵀCV/N) and test (s = ηE + ρd²).
     public var rateTrain, rateTest: Double
-    /// Distortion on the one-dimensional source w*·x, train and test (MODEL.md §3).
+    /// Distortion (MODEL.md §3), the mean reconstruction error in excess of what no rank-one
+    /// reconstruction can remove: train in excess of tr C − ℓ₁, ℓ₁ − 2WᵀCV/N + Q(VᵀCV/N + D) ≥ 0
+    /// (ℓ₁(1 − ab)² + a²D at the minimiser); test in excess of (N−1)η, i.e. on the one-dimensional
+    /// source w*·x: ρ + η − 2(ηR + ρmd) + Q(ηE + ρd² + D).
     public var distTrain, distTest: Double
     public var phase: Phase
 

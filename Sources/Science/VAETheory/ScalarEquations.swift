@@ -17,11 +17,15 @@
 import Foundation
 
 /// One stationary point of the scalar problem. Convention a ≥ 0 (b has the sign of a);
-/// `loss` = ℒ(a) of MODEL.md §4 (constants dropped; the collapsed point has loss β/2).
+/// `loss` = ℒ(a) of MODEL.md §4 (constants dropped; the collapsed point has loss β/2);
+/// `excess` = Δ = ℒ − β/2, the loss DIFFERENCE to the collapsed point (0 for it), computed to
+/// relative precision. Minima are compared by Δ, never by two totals (MODEL.md §4, ties): near a
+/// continuous transition Δ ≈ −1.5e-17 while ℒ ≈ 0.92 (ρ = η = λ = 1, α = 2, β = β_c − 1e-8).
 public struct ScalarSolution: Sendable, Equatable {
     public var a, b, D, loss: Double
-    public init(a: Double, b: Double, D: Double, loss: Double) {
-        self.a = a; self.b = b; self.D = D; self.loss = loss
+    public var excess: Double
+    public init(a: Double, b: Double, D: Double, loss: Double, excess: Double = 0) {
+        self.a = a; self.b = b; self.D = D; self.loss = loss; self.excess = excess
     }
     /// True for the collapsed solution a = b = 0, D = 1.
     public var isCollapsed: Bool { a == 0 }
@@ -36,12 +40,13 @@ public enum ScalarEquations {
     }
 
     /// Every stationary point of the scalar problem with top eigenvalue ell1 (collapsed a=b=0,D=1 included),
-    /// sorted by loss ascending. Works for mu = lambda/alpha = 0 too.
+    /// sorted by Δ = ℒ − β/2 ascending (see `analyse`). Works for mu = lambda/alpha = 0 too.
     public static func stationaryPoints(ell1: Double, alpha: Double, beta: Double, lambda: Double) -> [ScalarSolution] {
         analyse(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).map { $0.solution }
     }
 
-    /// The lowest-loss stationary point, and whether another LOCAL MINIMUM coexists with it
+    /// The lowest-loss stationary point (ranked by the loss difference Δ to the collapsed point, never
+    /// by totals), and whether another LOCAL MINIMUM coexists with it
     /// (metastable): the collapsed one next to a non-zero global minimum, or a non-zero local
     /// minimum next to a collapsed global minimum (there is at most one non-zero local minimum).
     public static func minimiser(ell1: Double, alpha: Double, beta: Double, lambda: Double) -> (best: ScalarSolution, metastable: Bool) {
@@ -57,7 +62,8 @@ public enum ScalarEquations {
             + 0.5 * mu * (a * a + b * b)
     }
 
-    /// All stationary points with stability flags, sorted by loss ascending (collapsed first on a tie).
+    /// All stationary points with stability flags, sorted by Δ = ℒ − β/2 ascending (collapsed first on
+    /// an exact tie; a non-zero local minimum first whenever the collapsed point is not a local minimum).
     public static func analyse(ell1: Double, alpha: Double, beta: Double, lambda: Double) -> [StationaryPoint] {
         let mu = lambda / alpha
         let l = ell1
@@ -130,17 +136,30 @@ public enum ScalarEquations {
         for (q, isMin) in roots where q > 0 && q.isFinite {
             pts.append(StationaryPoint(solution: point(q: q, ell1: l, beta: beta, mu: mu), isLocalMinimum: isMin))
         }
-        // stable sort by loss (collapsed, appended first, wins ties)
+        // Sort by the loss DIFFERENCE Δ to the collapsed point (exactly 0 for it), stable (the
+        // collapsed point, appended first, wins exact ties). ℒ is coercive, so its global minimum
+        // is a local minimum: when the collapsed point is not one, a non-zero local minimum is
+        // global whatever the rounding of its Δ.
         if pts.count > 1 {
             pts = pts.enumerated().sorted { x, y in
-                x.element.solution.loss != y.element.solution.loss
-                    ? x.element.solution.loss < y.element.solution.loss : x.offset < y.offset
+                let kx = x.element.solution.excess, ky = y.element.solution.excess
+                return kx != ky ? kx < ky : x.offset < y.offset
             }.map { $0.element }
+            if !collapsedStable, pts[0].solution.isCollapsed,
+               let i = pts.firstIndex(where: { $0.isLocalMinimum && !$0.solution.isCollapsed }) {
+                pts.insert(pts.remove(at: i), at: 0)
+            }
         }
         return pts
     }
 
-    /// (a, b, D, ℒ) at the non-zero stationary point with a² = q.
+    /// (a, b, D, ℒ, Δ) at the non-zero stationary point with a² = q (a root of p̃).
+    ///
+    /// Δ(q) = −q ℓ₁²/(2(tℓ₁ + μ)) + (β/2) log(1 + q/β) + μq/2 is a sum of O(q) terms whose total
+    /// is O(q²) near a continuous transition. At a root of p the stationarity relation
+    /// ℓ₁²(βℓ₁ + μ)/(tℓ₁ + μ)² = β/t + μ turns it into two manifestly signed O(q²) terms,
+    ///     Δ = (β/2) φ(q/β) − (q²ℓ₁/2)(β/t + μ)/(βℓ₁ + μ),   φ(x) = log(1+x) − x/(1+x) ≥ 0,
+    /// which keeps Δ's relative precision however small q is.
     @inline(__always)
     static func point(q: Double, ell1 l: Double, beta: Double, mu: Double) -> ScalarSolution {
         let t = beta + q
@@ -148,8 +167,21 @@ public enum ScalarEquations {
         let den = t * l + mu
         let b = a * l / den
         let D = beta / t
-        let delta = -0.5 * q * l * l / den + 0.5 * beta * log1p(q / beta) + 0.5 * mu * q
-        return ScalarSolution(a: a, b: b, D: D, loss: 0.5 * beta + delta)
+        let delta = 0.5 * beta * log1pMinusRatio(q / beta) - 0.5 * q * q * l * (beta / t + mu) / (beta * l + mu)
+        return ScalarSolution(a: a, b: b, D: D, loss: 0.5 * beta + delta, excess: delta)
+    }
+
+    /// φ(x) = log(1 + x) − x/(1 + x) ≥ 0 for x ≥ 0, to relative precision (series for small x:
+    /// φ = Σ_{k≥2} (−1)^k (k−1) x^k / k).
+    @inline(__always)
+    static func log1pMinusRatio(_ x: Double) -> Double {
+        if x < 0.25 {
+            // terms fall by ≈ x ≤ 0.25 each: 0.25^28 ≈ 1e-17 relative to the first
+            var s = 0.0, p = x * x, k = 2.0
+            while k <= 30 { s += p * (k - 1) / k; p *= -x; k += 1 }
+            return s
+        }
+        return log1p(x) - x / (1 + x)
     }
 
     /// Safeguarded Newton–bisection for the sign change of f on [lo, hi] (f(lo), f(hi) of opposite

@@ -53,10 +53,47 @@ public struct TheoryResult: Sendable {
     public var a, b, ell1, theta2, loss: Double
     /// Another local minimum coexists with the returned global one (first-order region).
     public var metastable: Bool
+    /// Δ = ℒ − β/2, the loss difference to the collapsed point (≤ 0; 0 when collapsed).
+    public var lossExcess: Double
     public init(input: TheoryInput, observables: Observables, a: Double, b: Double, ell1: Double,
-                theta2: Double, loss: Double, metastable: Bool) {
+                theta2: Double, loss: Double, metastable: Bool, lossExcess: Double = 0) {
         self.input = input; self.observables = observables; self.a = a; self.b = b
         self.ell1 = ell1; self.theta2 = theta2; self.loss = loss; self.metastable = metastable
+        self.lossExcess = lossExcess
+    }
+}
+
+/// The kind of collapse transition along β at fixed (α, λ) (MODEL.md §4).
+public enum TransitionKind: String, Sendable, CaseIterable {
+    /// ℓ₁ ≤ μ: the collapsed point is the global minimum at every β > 0.
+    case none
+    /// Q → 0 continuously as β ↑ β_c (β_c ℓ₁ ≥ μ/(1 + 2μ); always at μ = 0).
+    case continuous
+    /// μ < ℓ₁ and β_c ℓ₁ < μ/(1 + 2μ): a non-zero minimum and the stable collapsed point coexist
+    /// for max(β_c, 0) < β < β_s; the global minimum jumps at β_eq.
+    case firstOrder
+}
+
+/// The collapse transition along β at fixed (ℓ₁, α, λ) (MODEL.md §4), μ = λ/α.
+public struct Transition: Sendable, Equatable {
+    public var kind: TransitionKind
+    /// β_c = ℓ₁/(1 + μ) − μ/ℓ₁: the collapsed point is a local minimum iff β > β_c (may be ≤ 0).
+    public var stability: Double
+    /// The phase boundary: the global minimiser is non-zero for β < boundary and collapsed for
+    /// β ≥ boundary. Continuous: max(β_c, 0) (the formula). First order: β_eq, bisected to adjacent
+    /// doubles and reported as the COLLAPSED end. None: 0.
+    public var boundary: Double
+    /// The spinodal: a non-zero local minimum exists iff β < spinodal. First order: β_s (bisected,
+    /// reported as the end where the non-zero minimum no longer exists); continuous: max(β_c, 0); none: 0.
+    public var spinodal: Double
+
+    public init(kind: TransitionKind, stability: Double, boundary: Double, spinodal: Double) {
+        self.kind = kind; self.stability = stability; self.boundary = boundary; self.spinodal = spinodal
+    }
+
+    /// First-order coexistence at β: max(β_c, 0) < β < β_s in the first-order region.
+    public func coexistence(beta: Double) -> Bool {
+        kind == .firstOrder && beta > max(stability, 0) && beta < spinodal
     }
 }
 
@@ -70,7 +107,7 @@ public enum Theory {
         let obs = observables(a: best.a, b: best.b, D: best.D, ell1: ell1, theta2: theta2,
                               rho: input.rho, eta: input.eta)
         return TheoryResult(input: input, observables: obs, a: best.a, b: best.b, ell1: ell1,
-                            theta2: theta2, loss: best.loss, metastable: metastable)
+                            theta2: theta2, loss: best.loss, metastable: metastable, lossExcess: best.excess)
     }
 
     /// BBP: ℓ₁ and θ² in the N → ∞ limit (MODEL.md §4), γ = 1/α, κ = ρ/η.
@@ -101,58 +138,99 @@ public enum Theory {
         return ell1 / (1 + mu) - mu / ell1
     }
 
-    /// The collapse phase boundary: for β > betaC the global minimiser is collapsed, for β < betaC it is not.
-    /// Continuous transition (firstOrder false): betaC = ℓ₁/(1+μ) − μ/ℓ₁ of MODEL.md.
-    /// First-order transition (firstOrder true, MODEL.md's criterion β_c ℓ₁ < μ/(1+2μ) or β_c ≤ 0):
-    /// betaC is where the two minima have equal loss (≥ the stability threshold), found by bisection
-    /// on the phase of the exact minimiser; 0 if the collapsed state wins at every β > 0.
-    public static func collapseBoundary(alpha: Double, lambda: Double, rho: Double, eta: Double) -> (betaC: Double, firstOrder: Bool) {
-        let ell1 = spectrum(alpha: alpha, rho: rho, eta: eta).ell1
+    /// The collapse transition along β at (α, λ, ρ, η) with the N → ∞ top eigenvalue.
+    public static func transition(alpha: Double, lambda: Double, rho: Double, eta: Double) -> Transition {
+        transition(ell1: spectrum(alpha: alpha, rho: rho, eta: eta).ell1, alpha: alpha, lambda: lambda)
+    }
+
+    /// The collapse transition along β for top eigenvalue `ell1` (the N → ∞ value or the empirical
+    /// ℓ₁ of one sample, MODEL.md §4). Classification by MODEL's criteria; in the first-order region
+    /// β_s and β_eq are bisected on the exact stationary points (`ScalarEquations.analyse`):
+    /// β_s on "a non-zero local minimum exists", β_eq on "the non-zero minimum has Δ < 0".
+    public static func transition(ell1: Double, alpha: Double, lambda: Double) -> Transition {
         let mu = lambda / alpha
         let bs = ell1 / (1 + mu) - mu / ell1
-        let firstOrder = mu > 0 && bs * ell1 < mu / (1 + 2 * mu)
-        if !firstOrder { return (max(bs, 0), false) }
+        guard ell1 > 0, ell1.isFinite, mu.isFinite else {
+            return Transition(kind: .none, stability: bs, boundary: 0, spinodal: 0)
+        }
+        if mu > 0 && !(mu < ell1) { return Transition(kind: .none, stability: bs, boundary: 0, spinodal: 0) }
+        if !(mu > 0 && bs * ell1 < mu / (1 + 2 * mu)) {
+            return Transition(kind: .continuous, stability: bs, boundary: max(bs, 0), spinodal: max(bs, 0))
+        }
+        func nonZeroMinimumExists(_ beta: Double) -> Bool {
+            ScalarEquations.analyse(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda)
+                .contains { $0.isLocalMinimum && !$0.solution.isCollapsed }
+        }
         func nonZeroWins(_ beta: Double) -> Bool {
             !ScalarEquations.minimiser(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).best.isCollapsed
         }
-        // lower end: β_c (non-zero wins there, MODEL §4) or a tiny β; upper end: no non-zero point
-        // exists for β ≥ (ℓ₁ + √(ℓ₁² + 4μ))/2 (from β < t ≤ ℓ₁ + μ/β).
-        var lo = bs > 0 ? bs : 1e-300
-        if bs <= 0 {
-            // search down for a β where the non-zero state wins
-            var b = max(ell1, 1e-300)
-            var found = false
-            for _ in 0..<2100 {
-                if nonZeroWins(b) { found = true; break }
-                b *= 0.5
-                if b < 1e-300 { break }
+        // Bisect pred (true below, false above) on (lo, hi); returns the FALSE end.
+        func bisect(_ lo0: Double, _ hi0: Double, _ pred: (Double) -> Bool) -> Double {
+            var lo = lo0, hi = hi0
+            for _ in 0..<2200 {
+                let mid = lo + 0.5 * (hi - lo)
+                if mid <= lo || mid >= hi { break }
+                if pred(mid) { lo = mid } else { hi = mid }
             }
-            if !found { return (0, true) }
-            lo = b
+            return hi
         }
-        var hi = 0.5 * (ell1 + (ell1 * ell1 + 4 * mu).squareRoot()) * (1 + 1e-12)
-        for _ in 0..<200 {
-            let mid = 0.5 * (lo + hi)
-            if mid <= lo || mid >= hi { break }
-            if nonZeroWins(mid) { lo = mid } else { hi = mid }
+        // Search down (halving) from `start` for a β where pred holds; nil if none above 1e-300.
+        func searchDown(from start: Double, _ pred: (Double) -> Bool) -> Double? {
+            var b = start
+            while b >= 1e-300 {
+                if pred(b) { return b }
+                b *= 0.5
+            }
+            return nil
         }
-        return (0.5 * (lo + hi), true)
+        // No non-zero stationary point exists for β ≥ (ℓ₁ + √(ℓ₁² + 4μ))/2 (from β < t ≤ ℓ₁ + μ/β).
+        let top = 0.5 * (ell1 + (ell1 * ell1 + 4 * mu).squareRoot()) * (1 + 1e-12)
+        guard let lowS = searchDown(from: bs > 0 ? bs : top, nonZeroMinimumExists) else {
+            return Transition(kind: .firstOrder, stability: bs, boundary: 0, spinodal: 0)
+        }
+        let spin = bisect(lowS, top, nonZeroMinimumExists)
+        guard let lowEq = searchDown(from: bs > 0 ? bs : spin, nonZeroWins) else {
+            return Transition(kind: .firstOrder, stability: bs, boundary: 0, spinodal: spin)
+        }
+        let eq = bisect(lowEq, spin, nonZeroWins)
+        return Transition(kind: .firstOrder, stability: bs, boundary: eq, spinodal: spin)
     }
 
-    /// argmin over β > 0 of ε_g at (α, λ, ρ, η), computed directly (bisection, no grid).
-    /// ε_g(a) = ρ − 2√ρ θ a + a² is minimal at a² = ρθ², and the minimiser's a²(β) decreases with β,
-    /// so β* solves a²(β) = ρθ² (MODEL.md: β* → ℓ₁ − ρθ² as λ → 0). If ρθ² exceeds a²(β → 0) the best
-    /// reachable β is the lower end of the domain (1e-4); below BBP (θ² = 0) ε_g = ρ + Q is minimal for
-    /// every collapsed β, and the smallest such β (the collapse boundary) is returned.
+    /// The collapse phase boundary (see ``Transition``): for β ≥ betaC the global minimiser is
+    /// collapsed, for β < betaC it is not. Continuous transition: betaC = max(β_c, 0) with
+    /// β_c = ℓ₁/(1+μ) − μ/ℓ₁; first order (μ < ℓ₁ and β_c ℓ₁ < μ/(1+2μ)): betaC = β_eq, where the two
+    /// minima have equal loss; no transition (ℓ₁ ≤ μ): betaC = 0, firstOrder = false.
+    public static func collapseBoundary(alpha: Double, lambda: Double, rho: Double, eta: Double) -> (betaC: Double, firstOrder: Bool) {
+        let t = transition(alpha: alpha, lambda: lambda, rho: rho, eta: eta)
+        return (t.boundary, t.kind == .firstOrder)
+    }
+
+    /// argmin over β in the theory domain (β ≥ 1e-4) of ε_g at (α, λ, ρ, η), computed directly
+    /// (bisection, no grid). ε_g(a) = ρ − 2√ρ θ a + a² is minimal at a² = ρθ², and the minimiser's
+    /// a²(β) decreases with β, so β* solves a²(β) = ρθ² (MODEL.md: β* → ℓ₁ − ρθ² as λ → 0). If ρθ²
+    /// exceeds a²(β → 0) the best reachable β is the lower end of the domain (1e-4).
+    /// Below BBP (θ² = 0) ε_g = ρ + Q is minimal wherever the minimiser is collapsed; the smallest
+    /// such β in the domain is returned: the boundary's collapsed side (never the non-zero side of a
+    /// first-order boundary), and 1e-4 when there is no transition (collapsed at every β > 0).
     public static func optimalBeta(alpha: Double, lambda: Double, rho: Double, eta: Double) -> Double {
         let (ell1, theta2) = spectrum(alpha: alpha, rho: rho, eta: eta)
         let target = rho * theta2
-        if !(target > 0) { return collapseBoundary(alpha: alpha, lambda: lambda, rho: rho, eta: eta).betaC }
+        let betaMin = TheoryInput.betaRange.lowerBound
+        if !(target > 0) {
+            let t = transition(ell1: ell1, alpha: alpha, lambda: lambda)
+            var b = t.kind == .none ? betaMin : max(t.boundary, betaMin)
+            // a continuous boundary is the formula β_c, which may round to the non-zero side
+            var step = b.ulp, k = 0
+            while !ScalarEquations.minimiser(ell1: ell1, alpha: alpha, beta: b, lambda: lambda).best.isCollapsed && k < 80 {
+                b += step; step *= 2; k += 1
+            }
+            return b
+        }
         func q(_ beta: Double) -> Double {
             let a = ScalarEquations.minimiser(ell1: ell1, alpha: alpha, beta: beta, lambda: lambda).best.a
             return a * a
         }
-        var lo = TheoryInput.betaRange.lowerBound
+        var lo = betaMin
         if q(lo) <= target { return lo }
         var hi = max(ell1, lo) * 2
         var k = 0
@@ -175,6 +253,8 @@ public enum Theory {
     /// simulation's exact solver with EMPIRICAL ell1, theta2. W = a√N v₁, V = b√N v₁, θ = |v₁·w*| ≥ 0;
     /// the representative with m ≥ 0 is reported (signs of a, b flipped together if a < 0).
     /// Phase: collapsed if a == 0, else learning if m > 0, else overlearning.
+    /// Distortion: test in excess of (N−1)η, train in excess of tr C − ℓ₁ (MODEL.md §3):
+    /// ℓ₁(1 − ab)² + a²D ≥ 0 (= β with train rate ½ log(ℓ₁/β) as λ → 0).
     public static func observables(a a0: Double, b b0: Double, D: Double, ell1: Double, theta2: Double,
                                    rho: Double, eta: Double) -> Observables {
         let flip = a0 < 0 || (a0 == 0 && b0 < 0)
@@ -189,7 +269,10 @@ public enum Theory {
         let kl = klExcess(D)
         let rateTrain = 0.5 * (sTrain + kl)
         let rateTest = 0.5 * (sTest + kl)
-        let distTrain = rho + eta - 2 * a * b * ell1 + Q * (sTrain + D)
+        // train: in excess of tr C − ℓ₁ (MODEL.md §3), ℓ₁ − 2abℓ₁ + a²(b²ℓ₁ + D) written as a sum
+        // of non-negative terms
+        let oneMinusAB = 1 - a * b
+        let distTrain = ell1 * oneMinusAB * oneMinusAB + Q * D
         let distTest = rho + eta - 2 * (eta * R + rho * m * d) + Q * (sTest + D)
         let phase: Phase = a == 0 ? .collapsed : (m > 0 ? .learning : .overlearning)
         return Observables(m: m, d: d, Q: Q, E: E, R: R, D: D, epsG: epsG, rateTrain: rateTrain,
