@@ -36,39 +36,18 @@ public struct UnitComputer: Sendable {
         item.kind == .simulation ? simulate(item) : theory(item.indices)
     }
 
-    /// Caveat flags of a theory point (MODEL.md §4): first-order coexistence (another local
-    /// minimum, the stable collapsed point or the non-zero one, coexists with the global
-    /// minimum), λ = 0 with α < 1 (null space of C).
-    static func theoryFlags(alpha: Double, lambda: Double, metastable: Bool) -> PointFlags {
-        var f: PointFlags = []
-        if metastable { f.insert(.firstOrderCoexistence) }
-        if lambda == 0 && alpha < 1 { f.insert(.nullSpace) }
-        return f
-    }
-
-    /// Caveat flags of a simulated point: those of its theory point, the critical BBP window of
-    /// MODEL.md §5 at this N, and non-convergence.
-    static func simulationFlags(theory: PointFlags, n: Int, alpha: Double, rho: Double, eta: Double,
-                                converged: Bool) -> PointFlags {
-        var f = theory
-        let kappa = rho / eta, x = kappa * alpha.squareRoot(), nn = Double(n)
-        let w = pow(nn, -1.0 / 3.0)
-        if x > 1 - w && x < 1 + pow(4.5 * (1 + kappa) * (1 + kappa) / nn, 1.0 / 3.0) { f.insert(.criticalWindow) }
-        if !converged { f.insert(.notConverged) }
-        return f
-    }
-
-    func theoryPoint(alpha: Double, beta: Double, lambda: Double) -> (payload: [Double], flags: PointFlags) {
+    /// A theory point's payload; its flags (MODEL.md §4): first-order coexistence, λ = 0 null space.
+    func theoryPoint(alpha: Double, beta: Double, lambda: Double) -> [Double] {
         let spec = grid.spec
         do {
             let input = try TheoryInput(alpha: alpha, beta: beta, lambda: lambda, rho: spec.rho, eta: spec.eta)
             let r = Theory.solve(input)
-            let flags = UnitComputer.theoryFlags(alpha: alpha, lambda: lambda, metastable: r.metastable)
-            return (r.observables.values + [Double(r.observables.phase.rawValue), r.metastable ? 1 : 0, Double(flags.rawValue)], flags)
+            return r.observables.values + [Double(r.observables.phase.rawValue), r.metastable ? 1 : 0,
+                                           Double(PointFlags.theory(r).rawValue)]
         } catch {
             // The spec is validated against the same domains, so this is unreachable in a sweep;
             // keep the payload well-formed anyway (NaN observables, unknown phase).
-            return ([Double](repeating: .nan, count: Quantity.count) + [-1, -1, 0], [])
+            return [Double](repeating: .nan, count: Quantity.count) + [-1, -1, 0]
         }
     }
 
@@ -78,7 +57,7 @@ public struct UnitComputer: Sendable {
         out.reserveCapacity(indices.count * PayloadLayout.theory)
         for t in indices {
             let (a, b, l) = grid.theoryCoordinates(t)
-            out += theoryPoint(alpha: spec.alpha[a], beta: spec.beta[b], lambda: spec.lambda[l]).payload
+            out += theoryPoint(alpha: spec.alpha[a], beta: spec.beta[b], lambda: spec.lambda[l])
         }
         return out
     }
@@ -100,9 +79,9 @@ public struct UnitComputer: Sendable {
                 do {
                     let res = try Trainer.train(data, beta: pair.beta, lambda: pair.lambda, options: options)
                     let ok = res.converged && res.finiteLoss && res.observables.values.allSatisfy { $0.isFinite }
-                    let th = theoryPoint(alpha: alpha, beta: pair.beta, lambda: pair.lambda).flags
-                    let flags = UnitComputer.simulationFlags(theory: th, n: nn, alpha: alpha, rho: spec.rho, eta: spec.eta,
-                                                             converged: res.converged)
+                    // critical BBP window at this N, first-order coexistence at the sample's ℓ₁,
+                    // λ = 0 null space, not converged (MODEL.md §4, §5)
+                    let flags = data.flags(res)
                     out += res.observables.values
                     out += [Double(res.observables.phase.rawValue), Double(res.steps), res.gradNorm, res.seconds,
                             Double((ok ? PointStatus.ok : PointStatus.failed).rawValue), Double(flags.rawValue)]
