@@ -8,7 +8,8 @@ struct VAESweep: ParsableCommand {
         commandName: "vaesweep",
         abstract: "Theory-versus-simulation sweeps of the high-dimensional linear β-VAE.",
         version: version,
-        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, PlotCommand.self, SummaryCommand.self]
+        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, PlotCommand.self, SummaryCommand.self,
+                      ValidateCommand.self]
     )
 
     /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,
