@@ -36,11 +36,13 @@ public struct Completeness: Sendable, Equatable {
         var reasons: [String] = []
         if d.path.hasSuffix(".partial") { reasons.append("a .partial file (an interrupted run)") }
         if hasSimCoords {
-            let missing = Quantity.names.filter { d.sim[$0] == nil }.map { "sim_" + $0 } + (d.status == nil ? ["status"] : [])
-            if !missing.isEmpty {
-                reasons.append("missing " + (missing.count > 4 ? "\(missing.count) simulation variables (\(missing.prefix(3).joined(separator: ", ")), …)"
-                                                                : missing.joined(separator: ", ")))
+            let missing = Quantity.names.filter { d.sim[$0] == nil }.map { "sim_" + $0 }
+            if missing.count == Quantity.count {
+                reasons.append("no sim_* variables")
+            } else if !missing.isEmpty {
+                reasons.append("missing " + missing.joined(separator: ", "))
             }
+            if d.status == nil { reasons.append("no status variable") }
         }
         if done < total { reasons.append("\(done) of \(total) points done") }
         self.done = done
