@@ -88,7 +88,7 @@ extension Figures {
             var panel = Panel(x: qx, y: qy, width: Layout.plotW, height: Layout.plotH, xKind: xKind, xDomain: Scale.niceDomain(d.alpha, kind: xKind),
                               yKind: .linear, yDomain: Scale.niceDomain(ys, kind: .linear, includeZero: true))
             panel.drawAxes(&doc, title: (v.singleN ? "ε_g at N = \(v.nValues.first ?? 0), " : "ε_g extrapolated, ") + lambdaTitle(lambda),
-                           xLabel: "sample complexity α", yLabel: v.singleN ? "seed mean of ε_g" : "q_∞ of ε_g")
+                           xLabel: "sample complexity α", yLabel: v.singleN ? "seed mean of ε_g" : "ε_g extrapolated to N = ∞")
             for b in 0..<nB {
                 let color = Palette.ordered(b, of: nB)
                 let tLabel = "theory β=\(formatNumber(d.beta[b])) λ=\(formatNumber(lambda))"
