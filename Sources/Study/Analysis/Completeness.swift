@@ -9,9 +9,11 @@ import ResultsFile
 public struct Completeness: Sendable, Equatable {
     /// Points done and planned (simulated replicates for a simulation file, theory points otherwise).
     public var done: Int
+    /// Points planned (`points_total`, else the array size).
     public var total: Int
     /// Why the file counts as partial (empty: complete).
     public var reasons: [String]
+    /// Whether any reason applies.
     public var isPartial: Bool { !reasons.isEmpty }
 
     /// The subtitle fragment for figures ("partial: K of M points"), nil for a complete file.
@@ -58,5 +60,6 @@ public struct Completeness: Sendable, Equatable {
 
 /// Warnings for a partial results file (used by the CLI's `plot` and `summary`).
 public enum PartialFile {
+    /// One warning line naming `d.path` when it is partial (empty otherwise).
     public static func warnings(_ d: ResultsData) -> [String] { Completeness(d).warnings(path: d.path) }
 }

@@ -10,7 +10,9 @@ import VAETheory
 public struct Figure {
     /// File stem, e.g. "eps_g_vs_alpha".
     public var name: String
+    /// The title drawn at the top.
     public var title: String
+    /// The complete SVG document.
     public var svg: String
     /// `data-series` labels of the series groups, in drawing order.
     public var series: [String]

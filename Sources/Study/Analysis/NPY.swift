@@ -8,19 +8,25 @@ import Foundation
 
 /// A .npy file that cannot be used, with the file named in the message.
 public struct NPYError: Error, CustomStringConvertible {
+    /// The file.
     public let path: String
+    /// What is wrong with it.
     public let problem: String
+    /// "PATH: problem", one line.
     public var description: String { "\(path): \(problem)" }
 }
 
 /// A numeric array read from a .npy file, as float64 in C (row-major) order.
 public struct NPYArray: Sendable, Equatable {
+    /// The array's shape (empty for a scalar).
     public var shape: [Int]
+    /// The elements in C order, converted to Double.
     public var values: [Double]
     /// The stored dtype descriptor ("<f8" or "<f4").
     public var descr: String
 }
 
+/// Reading NumPy .npy files (see the file header for what is accepted).
 public enum NPY {
     /// Read a .npy file.
     public static func read(path: String) throws -> NPYArray {

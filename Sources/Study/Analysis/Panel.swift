@@ -5,11 +5,16 @@ import Foundation
 
 /// One set of axes: a plot area at (x, y, width, height) in document pixels, with its scales.
 public struct Panel {
+    /// The plot area in document pixels.
     public let x: Double, y: Double, width: Double, height: Double
+    /// Data → pixel mapping of the horizontal axis.
     public let xScale: Scale
+    /// Data → pixel mapping of the vertical axis (pixel y grows downwards).
     public let yScale: Scale
+    /// The clip path of the plot area (set by `drawAxes`).
     public private(set) var clipID = ""
 
+    /// A panel at (x, y) of the given size with the given axis kinds and data domains.
     public init(x: Double, y: Double, width: Double, height: Double,
                 xKind: ScaleKind, xDomain: (Double, Double), yKind: ScaleKind, yDomain: (Double, Double)) {
         self.x = x; self.y = y; self.width = width; self.height = height

@@ -9,12 +9,15 @@ import ResultsFile
 
 /// An SVG document assembled from raw element strings.
 public struct SVGDocument {
+    /// Document width in pixels.
     public let width: Double
+    /// Document height in pixels.
     public let height: Double
     private var defs: [String] = []
     private var body: [String] = []
     private var clipCount = 0
 
+    /// An empty document of the given size.
     public init(width: Double, height: Double) {
         self.width = width
         self.height = height
@@ -31,6 +34,7 @@ public struct SVGDocument {
         body.append(s + ">")
     }
 
+    /// Close the innermost open `<g>`.
     public mutating func endGroup() { body.append("</g>") }
 
     /// Define a rectangular clip path; returns its id.
@@ -41,6 +45,7 @@ public struct SVGDocument {
         return id
     }
 
+    /// A straight line between two pixel points.
     public mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ style: LineStyle, class cls: String? = nil) {
         let c = cls.map { " class=\"\($0)\"" } ?? ""
         body.append("<line\(c) x1=\"\(px(x1))\" y1=\"\(px(y1))\" x2=\"\(px(x2))\" y2=\"\(px(y2))\" \(style.attributes)/>")
@@ -57,6 +62,7 @@ public struct SVGDocument {
         body.append("<path d=\"\(d)\" \(style.attributes)/>")
     }
 
+    /// A rectangle in pixels (negative sizes are drawn as 0).
     public mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
                               stroke: String? = nil, strokeWidth: Double = 1, opacity: Double = 1, class cls: String? = nil) {
         var s = "<rect"
@@ -67,6 +73,7 @@ public struct SVGDocument {
         body.append(s + "/>")
     }
 
+    /// A filled polygon through pixel points (≥ 3).
     public mutating func polygon(_ pts: [(Double, Double)], fill: String, opacity: Double = 1) {
         guard pts.count >= 3 else { return }
         let p = pts.map { px($0.0) + "," + px($0.1) }.joined(separator: " ")
@@ -86,8 +93,10 @@ public struct SVGDocument {
         body.append("<path class=\"errorbar\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.1\"/>")
     }
 
+    /// Horizontal text anchor.
     public enum Anchor: String { case start, middle, end }
 
+    /// A text element at pixel (x, y), optionally rotated about that point.
     public mutating func text(_ x: Double, _ y: Double, _ string: String, size: Double = 12, anchor: Anchor = .start,
                               weight: String? = nil, rotate: Double? = nil, color: String = "#222", class cls: String? = nil,
                               baseline: String? = nil) {

@@ -3,11 +3,13 @@ import Foundation
 
 // MARK: - Colours and markers
 
+/// The colours of the figures.
 public enum Palette {
     /// Ten well-separated categorical colours (Tableau 10).
     public static let categorical = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
+    /// Categorical colour `i` (cycled).
     public static func category(_ i: Int) -> String { categorical[((i % categorical.count) + categorical.count) % categorical.count] }
 
     /// A perceptually ordered colour for t ∈ [0, 1] (viridis anchors, darkened at the yellow end
@@ -30,6 +32,7 @@ public enum Palette {
         n <= 6 ? category(i) : sequential(n <= 1 ? 0 : Double(i) / Double(n - 1))
     }
 
+    /// Phase shading (fills) and phase markers (inks).
     public static let collapsedFill = "#d9d9d9"
     public static let overlearningFill = "#fdd0a2"
     public static let learningFill = "#c6dbef"
@@ -42,6 +45,7 @@ public enum Palette {
 public enum MarkerShape: String, CaseIterable, Sendable {
     case circle, square, triangleUp, diamond, triangleDown, cross, plus
 
+    /// Shape `i`, cycled.
     public static func cycle(_ i: Int) -> MarkerShape { allCases[i % allCases.count] }
 
     /// Path data centred at the origin for a marker of nominal size `s` (≈ diameter in px).
@@ -76,10 +80,12 @@ public enum MarkerShape: String, CaseIterable, Sendable {
 
 /// Stroke style of a line.
 public struct LineStyle: Sendable {
+    /// Stroke colour, width in pixels, dash pattern (SVG `stroke-dasharray`) and opacity.
     public var color: String
     public var width: Double
     public var dash: String?
     public var opacity: Double
+    /// A line style (default width 1.8 px, solid, opaque).
     public init(color: String, width: Double = 1.8, dash: String? = nil, opacity: Double = 1) {
         self.color = color; self.width = width; self.dash = dash; self.opacity = opacity
     }
@@ -93,10 +99,12 @@ public struct LineStyle: Sendable {
 
 /// Fill and shape of a marker.
 public struct MarkerStyle: Sendable {
+    /// Shape, colour, nominal size in pixels and whether it is filled.
     public var shape: MarkerShape
     public var color: String
     public var size: Double
     public var filled: Bool
+    /// A marker style (default 8 px, filled).
     public init(shape: MarkerShape, color: String, size: Double = 8, filled: Bool = true) {
         self.shape = shape; self.color = color; self.size = size; self.filled = filled
     }

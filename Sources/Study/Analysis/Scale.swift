@@ -10,10 +10,12 @@ public enum ScaleKind: String, Sendable {
 
 /// Maps data values in `domain` to pixel positions in `range` (range may be reversed, as for y).
 public struct Scale: Sendable {
+    /// Linear or log, the data domain and the pixel range it maps to.
     public var kind: ScaleKind
     public var domain: (lo: Double, hi: Double)
     public var range: (lo: Double, hi: Double)
 
+    /// A scale from `domain` (data) to `range` (pixels).
     public init(kind: ScaleKind, domain: (Double, Double), range: (Double, Double)) {
         self.kind = kind
         self.domain = (domain.0, domain.1)
@@ -51,6 +53,7 @@ public struct Scale: Sendable {
         return m * mag
     }
 
+    /// Nice linear ticks over [lo, hi] (about `target` of them).
     public static func linearTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
         guard lo.isFinite, hi.isFinite, hi > lo else { return lo.isFinite ? [lo] : [] }
         let step = niceStep(lo, hi, target: target)
@@ -65,6 +68,7 @@ public struct Scale: Sendable {
         return out
     }
 
+    /// Log ticks over [lo, hi]: decades, thinned or refined (1-3, 1-2-5, …) to about `target`.
     public static func logTicks(_ lo: Double, _ hi: Double, target: Int) -> [Double] {
         guard lo > 0, hi > lo else { return lo > 0 ? [lo] : [] }
         let e0 = Int(floor(log10(lo))), e1 = Int(ceil(log10(hi)))

@@ -29,6 +29,7 @@ public typealias SummaryRecord = [(key: String, value: SummaryValue)]
 
 /// One coordinate of the grid.
 public struct CoordinateInfo {
+    /// Coordinate name, length, range and spacing ("log", "linear", "irregular", "single").
     public var name: String
     public var count: Int
     public var min: Double
@@ -38,6 +39,8 @@ public struct CoordinateInfo {
 
 /// The largest |seed mean − theory| of one quantity at one N.
 public struct GapEntry {
+    /// N, the quantity, the number of points compared, the largest and RMS gap, where the largest
+    /// gap is and the seed statistics and theory value there.
     public var N: Int
     public var quantity: String
     public var points: Int
@@ -50,12 +53,14 @@ public struct GapEntry {
 
 /// The collapse-threshold claim for one λ and one data source.
 public struct ThresholdClaim {
+    /// λ, the data source ("theory" or "simulation N=…"), the α checked and the expected ρ + η.
     public var lambda: Double
     public var source: String       // "theory" or "simulation N=…"
     public var alpha: Double
     public var expected: Double     // ρ + η
     /// Largest non-collapsed β and the next grid β (nil: beyond the grid).
     public var below: Double?
+    /// The next grid β above and whether the bracket contains ρ + η.
     public var above: Double?
     public var holds: Bool
     /// Q extrapolated to zero from the two largest non-collapsed β.
@@ -66,6 +71,8 @@ public struct ThresholdClaim {
 
 /// The optimal-β claim for one λ and one data source.
 public struct OptimalBetaClaim {
+    /// λ, source, α, expected η, the grid argmin and min ε_g, its neighbours, whether it holds
+    /// and the interpolated minimiser.
     public var lambda: Double
     public var source: String
     public var alpha: Double
@@ -83,18 +90,21 @@ public struct OptimalBetaClaim {
 
 /// Distance of the large-α test RD points from the Gaussian-source curve.
 public struct RDDistance {
+    /// λ, source, α and the number of β compared.
     public var lambda: Double
     public var source: String
     public var alpha: Double
     public var points: Int
     /// Excess rate R − R_G(D) in nats: largest |·|, mean, minimum.
     public var maxAbs: Double
+    /// Mean and minimum excess rate.
     public var mean: Double
     public var min: Double
 }
 
 /// Everything `vaesweep summary` reports.
 public struct Summary {
+    /// The file, its model parameters, coordinates and completion counts.
     public var path: String
     public var rho: Double, eta: Double
     public var coordinates: [CoordinateInfo]
@@ -108,6 +118,7 @@ public struct Summary {
     public var validation: Validation?
     /// Completeness of the file (partial files are flagged in the report).
     public var completeness: Completeness?
+    /// The three claims (per λ and data source).
     public var thresholds: [ThresholdClaim]
     public var optimalBetas: [OptimalBetaClaim]
     public var rdDistances: [RDDistance]
@@ -117,6 +128,7 @@ public struct Summary {
 
     // MARK: computation
 
+    /// Everything the report shows, computed from `d`.
     public static func compute(_ d: ResultsData) -> Summary {
         func info(_ name: String, _ v: [Double]) -> CoordinateInfo {
             let spacing: String

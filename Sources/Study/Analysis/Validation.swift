@@ -58,6 +58,7 @@ public enum Verdict: Int8, CaseIterable, Sendable {
 
 /// Seed statistics of one observable at one (point, N).
 public struct SizeStats: Sendable, Equatable {
+    /// System size, usable replicates (status ok, finite) and their mean.
     public var n: Int
     public var seeds: Int
     public var mean: Double
@@ -69,7 +70,9 @@ public struct SizeStats: Sendable, Equatable {
 
 /// The validation of one observable at one grid point.
 public struct PointValidation: Sendable {
+    /// The observable (`Validation.quantities`).
     public var quantity: String
+    /// Grid indices and coordinates of the point.
     public var a: Int, b: Int, l: Int
     public var alpha: Double, beta: Double, lambda: Double
     /// The N = ∞ theory value and phase.
@@ -83,14 +86,16 @@ public struct PointValidation: Sendable {
     public var z: Double
     /// Single-N file: z per N, (q̄_N − theory)/s_N with s_N floored.
     public var perNZ: [Double]
+    /// The verdict (MODEL.md §7).
     public var verdict: Verdict
     /// Single-N comparison in the overlearning phase (expected finite-N bias, MODEL.md §5).
     public var biased: Bool
     /// Why the verdict is what it is, in words (empty for a plain z verdict).
     public var reason: String
 
-    /// q_∞ and its standard error (NaN without a fit).
+    /// q_∞ (NaN without a fit).
     public var qInf: Double { fit?.qInf ?? .nan }
+    /// se(q_∞) (inflated when χ²/dof > 1) and χ²/dof; NaN without a fit.
     public var seInf: Double { fit?.seInf ?? .nan }
     public var chi2PerDof: Double { fit?.chi2PerDof ?? .nan }
 }
@@ -110,6 +115,7 @@ public struct Validation: Sendable {
     /// Observables affected by the λ = 0, α < 1 null-space caveat (functions of V: E, d).
     public static let nullSpaceQuantities: Set<String> = ["rate_test", "dist_test"]
 
+    /// The results file, its model parameters and grid.
     public var path: String
     public var rho: Double, eta: Double
     public var alpha: [Double], beta: [Double], lam: [Double]
@@ -117,6 +123,7 @@ public struct Validation: Sendable {
     public var nValues: [Int]
     /// Whether the file holds one N only (no extrapolation possible).
     public var singleN: Bool
+    /// Whether the file holds simulations at all.
     public var hasSimulation: Bool
     /// Flags came from the file (`theory_flags`/`sim_flags`) rather than being recomputed.
     public var flagsFromFile: Bool

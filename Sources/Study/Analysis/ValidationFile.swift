@@ -10,11 +10,13 @@ import HDF5Kit
 
 /// Bad `--out` or a failed write, naming the path.
 public struct ValidationFileError: Error, CustomStringConvertible {
+    /// One line naming the path.
     public let description: String
     /// True when the path itself is unusable (exists, is a directory): bad input (exit 2).
     public let isBadInput: Bool
 }
 
+/// The `validate --out` file writer.
 public enum ValidationFile {
     /// Write `v` to `path`. Throws `ValidationFileError` if `path` exists (never replaced) or the
     /// write fails.
