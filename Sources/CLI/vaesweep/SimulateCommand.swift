@@ -164,6 +164,10 @@ struct SimulateCommand: ParsableCommand {
         guard x.values.allSatisfy(\.isFinite) else { throw ValidationError("--data: \(path): non-finite value") }
         let wStar: [Double]
         if case let .file(f) = spike { wStar = try Self.vector("spike", f, n: n, allowed: [[n], [n, 1], [1, n]]) } else { wStar = Array(repeating: 1, count: n) }
+        let norm2 = wStar.reduce(0) { $0 + $1 * $1 } / Double(n)
+        if abs(norm2 - 1) > 1e-6 {
+            warn("--spike: |W*|²/N = \(norm2), not 1 (MODEL.md §1); m, d, ε_g and the test observables assume |W*|² = N")
+        }
         let given: (W: [Double], V: [Double])? = try initDecoder.map { dec in
             (try Self.vector("init-decoder", dec, n: n, allowed: [[n], [n, 1]]),
              try Self.vector("init-encoder", initEncoder!, n: n, allowed: [[n], [1, n]]))

@@ -221,7 +221,16 @@ public struct Validation: Sendable {
     /// coexistence from `theory_metastable` or the engine; λ = 0 with α < 1 from the coordinates).
     static func theoryFlags(_ d: ResultsData, _ a: Int, _ b: Int, _ l: Int) -> PointFlags {
         let i = d.theoryIndex(a, b, l)
-        if let f = d.theoryFlags { return PointFlags(rawValue: f[i]) }
+        if let f = d.theoryFlags {
+            // a writer may set the point caveats on the replicates only: take their union too
+            var flags = PointFlags(rawValue: f[i])
+            if let sf = d.simFlags {
+                for n in d.N.indices { for s in d.seeds.indices {
+                    flags.formUnion(PointFlags(rawValue: sf[d.simIndex(a, b, l, n, s)]).intersection([.firstOrderCoexistence, .nullSpace]))
+                } }
+            }
+            return flags
+        }
         var flags: PointFlags = []
         let alpha = d.alpha[a], lambda = d.lam[l]
         if lambda == 0 && alpha < 1 { flags.insert(.nullSpace) }
