@@ -220,6 +220,11 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(p.perNZ, [p.z])
         for q in v.points where !q.perNZ.isEmpty { XCTAssertEqual(q.biased, q.phase == .overlearning) }
         XCTAssertTrue(v.text().contains("no finite-size extrapolation is possible"))
+        // the validation figure shows the N = 1000 means instead of q_∞
+        let fig = try XCTUnwrap(Figures.validation(d, validation: v))
+        XCTAssertTrue(fig.title.contains("one N"), fig.title)
+        XCTAssertTrue(fig.series.contains("mean β=0.3 λ=0.1") && !fig.series.contains { $0.hasPrefix("q_inf") }, "\(fig.series)")
+        XCTAssertFalse(fig.notes.isEmpty)
     }
 
     /// `--out`: xarray reads the file with dims (alpha, beta, lam); the numbers and verdict codes
