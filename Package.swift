@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory"], swiftSettings: swift5),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "ReplayTests", dependencies: ["Analysis", "VAESimulation", "VAETheory", "TestSupport"], swiftSettings: swift5),
     ]
 )

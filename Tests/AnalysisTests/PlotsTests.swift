@@ -82,6 +82,38 @@ final class ResultsReaderTests: XCTestCase {
     }
 }
 
+extension ResultsReaderTests {
+    /// The majority vote over seeds really votes: replicate phases differ within a point, failed and
+    /// not-run replicates carry phases that would change the winner if counted, and ties go to the
+    /// higher code. Mutations tried: counting every seed regardless of status (point A → 1, point C
+    /// → 2: fails), ties to the lower code (points A, B: fails), the first ok seed's phase (B → 0: fails).
+    func testMajorityPhaseVotesOverOKSeedsOnly() throws {
+        // point A (α index 0): phases 2, 2, 1, 1, 1 with seed 4 failed → ok votes 2:2, 1:2 → tie → 2
+        // point B (α index 1): phases 0, 1, 1, 2, 0 all ok → 0:2, 1:2, 2:1 → tie → 1
+        // point C (α index 2): phases 1, 0, 0, 2, 2 with seed 3 not run → 1:1, 0:2, 2:1 → 0
+        let table: [[Int8]] = [[2, 2, 1, 1, 1], [0, 1, 1, 2, 0], [1, 0, 0, 2, 2]]
+        let d = try Synthetic.data(alpha: [2, 3, 4], beta: [0.5], lam: [1], N: [100], seeds: 5,
+                                   status: { a, _, _, _, s in (a == 0 && s == 4) ? .failed : ((a == 2 && s == 3) ? .notRun : .ok) },
+                                   phase: { a, _, _, _, s, _ in table[a][s] })
+        let path = try Synthetic.tempDir("maj") + "/r.h5"
+        try Synthetic.write(d, to: path)
+        var r = try ResultsData.read(path: path)
+        // the not-run replicate's phase is stored as −1 by a real run; give it a value that would count
+        r.simPhase![r.simIndex(2, 0, 0, 0, 3)] = 2
+        XCTAssertEqual(r.simMajorityPhase(0, 0, 0, 0), 2)
+        XCTAssertEqual(r.simMajorityPhase(1, 0, 0, 0), 1)
+        XCTAssertEqual(r.simMajorityPhase(2, 0, 0, 0), 0)
+        // the phase diagram draws the majority, not the theory phase (learning at every point here)
+        XCTAssertTrue(d.theoryPhase!.allSatisfy { $0 == 2 })
+        let fig = Figures.phaseDiagram(r)
+        let x = SVGElements.parse(fig.svg)!
+        let tips = x.elements.filter { $0.series == "sim phases N=100 λ=1" && $0.name == "title" }.map(\.text)
+        XCTAssertEqual(tips.count, 3)
+        XCTAssertTrue(tips.contains { $0.hasPrefix("α=3 ") && $0.hasSuffix(": overlearning") }, "\(tips)")
+        XCTAssertTrue(tips.contains { $0.hasPrefix("α=4 ") && $0.hasSuffix(": collapsed") }, "\(tips)")
+    }
+}
+
 final class FigureTests: XCTestCase {
     /// α = 1, 2, 3 (linear), β = 0.5, 1, λ = 1, N = 100, 400, 4 seeds; the point (α = 2, β = 1,
     /// N = 100) has seed values 0.4, 0.6, 0.4, 0.6 (mean 0.5); (α = 3, β = 1, N = 100) failed with
@@ -103,9 +135,9 @@ final class FigureTests: XCTestCase {
         try Synthetic.write(d, to: dir + "/results.h5")
         let r = try ResultsData.read(path: dir + "/results.h5")
         let figures = Figures.all(r)
-        XCTAssertEqual(figures.map { $0.name }, ["eps_g_vs_alpha", "phase_diagram", "rate_distortion", "agreement"])
+        XCTAssertEqual(figures.map { $0.name }, ["eps_g_vs_alpha", "phase_diagram", "rate_distortion", "agreement", "validation"])
         let written = try FigureWriter.write(figures, to: dir + "/out", png: false)
-        XCTAssertEqual(written.count, 4)
+        XCTAssertEqual(written.count, 5)
         // expected series per figure (1 λ panel, 2 β, 3 α, 2 N)
         let expected: [String: [String]] = [
             "eps_g_vs_alpha": ["theory β=0.5 λ=1", "theory β=1 λ=1",
@@ -115,6 +147,7 @@ final class FigureTests: XCTestCase {
             "rate_distortion": ["Gaussian source λ=1", "theory α=1 λ=1", "theory α=2 λ=1", "theory α=3 λ=1",
                                 "sim α=1 N=100 λ=1", "sim α=1 N=400 λ=1", "sim α=2 N=100 λ=1", "sim α=2 N=400 λ=1",
                                 "sim α=3 N=100 λ=1", "sim α=3 N=400 λ=1"],
+            "validation": ["verdicts eps_g λ=1", "theory β=0.5 λ=1", "q_inf β=0.5 λ=1", "theory β=1 λ=1", "q_inf β=1 λ=1"],
         ]
         for f in figures {
             let path = dir + "/out/" + f.name + ".svg"
@@ -126,8 +159,20 @@ final class FigureTests: XCTestCase {
             XCTAssertEqual(Set(x.seriesLabels).count, x.seriesLabels.count, "\(f.name): duplicate series")
             if let e = expected[f.name] { XCTAssertEqual(x.seriesLabels, e, f.name) }
             // every series group draws something (a path, marker, line, rect or circle)
-            for label in x.seriesLabels where !label.hasPrefix("BBP") {
+            // (except: the BBP line off the axis, and validation's q_∞ at β = 1, which has no fit — see below)
+            for label in x.seriesLabels where !label.hasPrefix("BBP") && !(f.name == "validation" && label == "q_inf β=1 λ=1") {
                 XCTAssertTrue(x.elements.contains { $0.series == label && $0.name != "g" && $0.name != "title" }, "\(f.name): empty \(label)")
+            }
+            if f.name == "validation" {
+                // ρ = η = 1: α = 1 and 2 lie in the critical BBP window at N = 100 (α = 1 also at 400),
+                // leaving one N: excluded; (α = 3, β = 1, N = 100) failed: one N, no fit. So exactly one
+                // q_∞ (α = 3, β = 0.5) and one cell per grid point.
+                let marks = { (l: String) in x.elements.filter { $0.series == l && $0.attributes["class"] == "marker" }.count }
+                XCTAssertEqual(marks("q_inf β=0.5 λ=1"), 1)
+                XCTAssertEqual(marks("q_inf β=1 λ=1"), 0)
+                let cells = x.elements.filter { $0.attributes["class"] == "verdict-cell" }
+                XCTAssertEqual(cells.count, 6)
+                XCTAssertEqual(cells.filter { $0.attributes["data-verdict"] == "excluded_critical_window" }.count, 4)
             }
             // axis labels and a legend are present
             XCTAssertTrue(x.elements.contains { $0.attributes["class"] == "axis-label-x" })
@@ -135,7 +180,7 @@ final class FigureTests: XCTestCase {
         }
         // agreement: points and RMS for each theory phase present, then the guide
         let phases = Set(d.theoryPhase!.map { Figures.phaseNames[$0]! })
-        let ag = figures.last!.series
+        let ag = figures.first { $0.name == "agreement" }!.series
         XCTAssertEqual(ag.last, "guide λ=1")
         XCTAssertEqual(Set(ag.filter { $0.hasPrefix("rms") }), Set(phases.map { "rms \($0) λ=1" }))
     }
@@ -241,6 +286,9 @@ final class SummaryTests: XCTestCase {
             XCTAssertEqual(c.interpolated!, eta, accuracy: 1e-3)
             XCTAssertEqual(c.engine, eta, accuracy: 1e-3)
         }
+        // one RD distance per λ: a claim check that silently produced none must fail here, not pass
+        // an empty loop (mutation tried: rdDistance returning nil → count 0, test fails)
+        XCTAssertEqual(s.rdDistances.count, 2)
         for r in s.rdDistances {
             XCTAssertEqual(r.points, 30)
             XCTAssertLessThan(r.maxAbs, 1e-4)
@@ -279,13 +327,19 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(sim.count, 1)
         XCTAssertTrue(sim[0].holds, s.text())
         XCTAssertTrue(s.optimalBetas.first { $0.source == "simulation N=400" }!.holds)
+        // the report gives verdict counts (MODEL §7), not the raw gaps; the records carry the same counts
         let text = s.text()
-        XCTAssertTrue(text.contains("N = 100: ε_g max 0.02 at α = 10, β = 0.3, λ = 1"), text)
+        XCTAssertFalse(text.contains("ε_g max"), text)
+        XCTAssertTrue(text.contains("validation (MODEL.md §7"), text)
         XCTAssertTrue(text.contains("holds"))
-        // the records carry the same numbers
-        let gap = s.records().first { r in r.contains { $0.key == "kind" && $0.value == .string("gap") } }!
-        guard case let .double(g)? = gap.first(where: { $0.key == "max_gap" })?.value else { return XCTFail("no max_gap") }
-        XCTAssertEqual(g, 0.02, accuracy: 1e-12)
+        let v = try XCTUnwrap(s.validation)
+        let rec = s.records().first { r in r.contains { $0.key == "kind" && $0.value == .string("verdicts") } }!
+        XCTAssertTrue(rec.contains { $0.key == "quantity" && $0.value == .string("eps_g") })
+        for verdict in Verdict.allCases {
+            let n = v.counts(quantity: "eps_g")[verdict] ?? 0
+            XCTAssertTrue(rec.contains { $0.key == verdict.name && $0.value == .int(n) }, verdict.name)
+        }
+        XCTAssertTrue(text.contains("  ε_g       " + Validation.countsLine(v.counts(quantity: "eps_g"))), text)
     }
 }
 

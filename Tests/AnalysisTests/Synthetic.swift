@@ -21,15 +21,18 @@ enum Synthetic {
     typealias SimRule = (_ q: String, _ theory: Double, _ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Double
 
     /// A ResultsData on the given grid with theory from the engine. With `N` and `seeds > 0`, simulated
-    /// values come from `sim` (default: theory exactly) and `status` from `status` (default ok).
+    /// values come from `sim` (default: theory exactly), `status` from `status` (default ok) and the
+    /// replicate phases from `phase` (default: the theory phase).
     static func data(alpha: [Double], beta: [Double], lam: [Double], rho: Double = 1, eta: Double = 1,
                      N: [Int] = [], seeds: Int = 0,
                      sim: SimRule? = nil,
-                     status: ((Int, Int, Int, Int, Int) -> PointStatus)? = nil) throws -> ResultsData {
+                     status: ((Int, Int, Int, Int, Int) -> PointStatus)? = nil,
+                     phase: ((_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int, _ theory: Int8) -> Int8)? = nil) throws -> ResultsData {
         var d = ResultsData(alpha: alpha, beta: beta, lam: lam, N: N, seeds: Array(0..<seeds), rho: rho, eta: eta,
                             attributes: ["spike": "ones", "solver": "synthetic"])
         var th = [String: [Double]]()
         for q in resultQuantities { th[q] = Array(repeating: .nan, count: d.theoryCount) }
+        let phaseRule = phase
         var phase = [Int8](repeating: -1, count: d.theoryCount)
         for a in alpha.indices { for b in beta.indices { for l in lam.indices {
             let r = Theory.solve(try TheoryInput(alpha: alpha[a], beta: beta[b], lambda: lam[l], rho: rho, eta: eta))
@@ -55,7 +58,8 @@ enum Synthetic {
                 let t = th[q]![d.theoryIndex(a, b, l)]
                 sv[q]![i] = sim?(q, t, a, b, l, n, s) ?? t
             }
-            sp[i] = phase[d.theoryIndex(a, b, l)]
+            let tp = phase[d.theoryIndex(a, b, l)]
+            sp[i] = phaseRule?(a, b, l, n, s, tp) ?? tp
         } } } } }
         d.sim = sv
         d.simPhase = sp
@@ -92,10 +96,13 @@ enum Synthetic {
         }
         for q in resultQuantities { if let v = d.theory[q] { try variable("theory_" + q, v, fill: .nan, dims: tDims, shape: d.theoryShape) } }
         if let p = d.theoryPhase { try variable("theory_phase", p, fill: -1, dims: tDims, shape: d.theoryShape) }
+        if let m = d.theoryMetastable { try variable("theory_metastable", m, fill: -1, dims: tDims, shape: d.theoryShape) }
+        if let f = d.theoryFlags { try variable("theory_flags", f, fill: 0, dims: tDims, shape: d.theoryShape) }
         if withSim {
             for q in resultQuantities { if let v = d.sim[q] { try variable("sim_" + q, v, fill: .nan, dims: sDims, shape: d.simShape) } }
             if let p = d.simPhase { try variable("sim_phase", p, fill: -1, dims: sDims, shape: d.simShape) }
             if let s = d.status { try variable("status", s, fill: 0, dims: sDims, shape: d.simShape) }
+            if let f = d.simFlags { try variable("sim_flags", f, fill: 0, dims: sDims, shape: d.simShape) }
             try variable("sim_steps", [Int64](repeating: 100, count: d.simCount), fill: -1, dims: sDims, shape: d.simShape)
             try variable("sim_grad_norm", [Double](repeating: 1e-9, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)
             try variable("sim_seconds", [Double](repeating: 0.01, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)

@@ -1,4 +1,5 @@
 import Foundation
+import Analysis
 import VAETheory
 
 /// A JSON object whose keys keep their insertion order (one object per output line).
@@ -43,4 +44,18 @@ struct JSONObject {
 func fail(_ message: String, code: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data(("vaesweep: error: " + message + "\n").utf8))
     exit(code)
+}
+
+/// One JSON line of a flat record (summary, validation).
+func jsonLine(_ record: SummaryRecord) -> String {
+    var o = JSONObject()
+    for (key, value) in record {
+        switch value {
+        case let .double(v): o.add(key, v)
+        case let .int(v): o.add(key, v)
+        case let .string(v): o.add(key, v)
+        case let .bool(v): o.add(key, v)
+        }
+    }
+    return o.line
 }

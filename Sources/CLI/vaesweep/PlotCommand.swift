@@ -12,8 +12,12 @@ struct PlotCommand: ParsableCommand {
             Figures: eps_g_vs_alpha (ε_g versus α, theory lines per β, simulation mean ± std per N), \
             phase_diagram ((α, β) plane per λ: theory phases, β_c(α), BBP line, β = ρ + η, simulated phases), \
             rate_distortion (test distortion versus test rate with the Gaussian-source curve) and \
-            agreement (|simulation − theory| of ε_g versus N with a 1/√N guide; only with simulations). \
-            Missing points (NaN, status not ok) are skipped.
+            agreement (|simulation − theory| of ε_g versus N with a 1/√N guide; only with simulations) and \
+            validation (per λ the (α, β) plane coloured by the verdict of ε_g, and q_∞ ± se against the theory; \
+            only with simulations). Theory curves and phase shading are evaluated by the theory engine on dense \
+            grids (400 α or β; 300 × 300 (α, β) cells). Missing points (NaN, status not ok) are skipped; a partial \
+            file (.partial, missing sim_*/status, fewer points done than planned) gives a warning and the subtitle \
+            "partial: K of M points".
             """)
 
     @Argument(help: "Results file written by `vaesweep run`.")
@@ -30,11 +34,12 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         let data: ResultsData
-        do { data = try ResultsData.read(path: results) } catch { fail("\(error)") }
+        do { data = try ResultsData.read(path: results) } catch { throw ValidationError("\(error)") }
+        for w in PartialFile.warnings(data) { warn(w) }
         let figures = Figures.all(data)
         let written: [String]
         do { written = try FigureWriter.write(figures, to: out, png: !noPng) } catch {
-            fail("cannot write figures to '\(out)': \(error.localizedDescription)", code: 1)
+            throw runtimeFailure("cannot write figures to '\(out)': \(error.localizedDescription)")
         }
         for path in written {
             if json {
@@ -50,7 +55,7 @@ struct PlotCommand: ParsableCommand {
             }
         }
         let notes = figures.flatMap { f in f.notes.map { "\(f.name): \($0)" } }
-            + (data.hasSimulation ? [] : ["agreement: skipped (no simulation data in the file)"])
+            + (data.hasSimulation ? [] : ["agreement, validation: skipped (no simulation data in the file)"])
         for n in notes { FileHandle.standardError.write(Data(("note: " + n + "\n").utf8)) }
     }
 }

@@ -1,14 +1,16 @@
 import ArgumentParser
 import Foundation
+import Sweep
 
 @main
 struct VAESweep: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = Provenance.toolVersion
     static let configuration = CommandConfiguration(
         commandName: "vaesweep",
         abstract: "Theory-versus-simulation sweeps of the high-dimensional linear β-VAE.",
         version: version,
-        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, MergeCommand.self, PlotCommand.self, SummaryCommand.self]
+        subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, MergeCommand.self, PlotCommand.self,
+                      SummaryCommand.self, ValidateCommand.self]
     )
 
     /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,
