@@ -71,51 +71,25 @@ enum Synthetic {
 
     /// Write `d` in the results-file schema.
     static func write(_ d: ResultsData, to path: String) throws {
-        let f = try HDF5File.create(path)
-        var scales: [String: HDF5Dataset] = [:]
-        func coord<T: HDF5Scalar>(_ name: String, _ values: [T], fill: T) throws {
-            let ds = try f.createDataset(name, of: T.self, shape: [values.count], fill: fill)
-            try ds.write(values)
-            try ds.makeDimensionScale(name: name)
-            scales[name] = ds
+        // Through the real writer of the results-file module (what `vaesweep run` uses), so the
+        // analysis tests read exactly the schema a sweep writes.
+        var d = d
+        if d.hasSimulation {
+            if d.sim[SimExtra.steps] == nil { d.sim[SimExtra.steps] = [Double](repeating: 100, count: d.simCount) }
+            if d.sim[SimExtra.gradNorm] == nil { d.sim[SimExtra.gradNorm] = [Double](repeating: 1e-9, count: d.simCount) }
+            if d.sim[SimExtra.seconds] == nil { d.sim[SimExtra.seconds] = [Double](repeating: 0.01, count: d.simCount) }
         }
-        try coord("alpha", d.alpha, fill: .nan)
-        try coord("beta", d.beta, fill: .nan)
-        try coord("lam", d.lam, fill: .nan)
-        let withSim = d.hasSimulation
-        if withSim {
-            try coord("N", d.N.map { Int64($0) }, fill: 0)
-            try coord("seed", d.seeds.map { Int64($0) }, fill: 0)
-        }
-        let tDims = ["alpha", "beta", "lam"], sDims = tDims + ["N", "seed"]
-        func variable<T: HDF5Scalar>(_ name: String, _ values: [T], fill: T, dims: [String], shape: [Int]) throws {
-            let ds = try f.createDataset(name, of: T.self, shape: shape, fill: fill,
-                                         options: DatasetOptions(chunks: shape, gzipLevel: 4))
-            try ds.write(values)
-            for (k, dim) in dims.enumerated() { try ds.attach(scale: scales[dim]!, to: k) }
-        }
-        for q in resultQuantities { if let v = d.theory[q] { try variable("theory_" + q, v, fill: .nan, dims: tDims, shape: d.theoryShape) } }
-        if let p = d.theoryPhase { try variable("theory_phase", p, fill: -1, dims: tDims, shape: d.theoryShape) }
-        if let m = d.theoryMetastable { try variable("theory_metastable", m, fill: -1, dims: tDims, shape: d.theoryShape) }
-        if let f = d.theoryFlags { try variable("theory_flags", f, fill: 0, dims: tDims, shape: d.theoryShape) }
-        if withSim {
-            for q in resultQuantities { if let v = d.sim[q] { try variable("sim_" + q, v, fill: .nan, dims: sDims, shape: d.simShape) } }
-            if let p = d.simPhase { try variable("sim_phase", p, fill: -1, dims: sDims, shape: d.simShape) }
-            if let s = d.status { try variable("status", s, fill: 0, dims: sDims, shape: d.simShape) }
-            if let f = d.simFlags { try variable("sim_flags", f, fill: 0, dims: sDims, shape: d.simShape) }
-            try variable("sim_steps", [Int64](repeating: 100, count: d.simCount), fill: -1, dims: sDims, shape: d.simShape)
-            try variable("sim_grad_norm", [Double](repeating: 1e-9, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)
-            try variable("sim_seconds", [Double](repeating: 0.01, count: d.simCount), fill: .nan, dims: sDims, shape: d.simShape)
-        }
-        try f.setAttribute("rho", d.rho)
-        try f.setAttribute("eta", d.eta)
-        try f.setAttribute("spike", d.attributes["spike"] ?? "ones")
-        try f.setAttribute("solver", d.attributes["solver"] ?? "synthetic")
-        try f.setAttribute("points_done", Int64(d.pointsDone ?? 0))
-        try f.setAttribute("points_total", Int64(d.pointsTotal ?? 0))
-        try f.setAttribute("code_version", "test")
-        scales.removeAll()
-        try f.close()
+        var attrs: [String: AttributeValue] = [
+            RootKey.rho: .double(d.rho), RootKey.eta: .double(d.eta),
+            RootKey.spike: .string(d.attributes["spike"] ?? "ones"),
+            RootKey.solver: .string(d.attributes["solver"] ?? "synthetic"),
+            RootKey.simulated: .int(d.hasSimulation ? 1 : 0),
+            RootKey.pointsDone: .int(Int64(d.pointsDone ?? 0)), RootKey.pointsTotal: .int(Int64(d.pointsTotal ?? 0)),
+            RootKey.toolVersion: .string("test"),
+        ]
+        for (k, v) in d.rootAttributes { attrs[k] = v }
+        d.rootAttributes = attrs
+        try ResultsWriter.write(d, to: path)
     }
 
     /// A fresh temporary directory.

@@ -17,8 +17,9 @@ public enum ResultsWriter {
         return c
     }
 
-    /// Write `d` to a NEW file at `path` (fails if anything exists there). Root attributes are
-    /// written in the schema's order (`RootKey.kinds`), then any others sorted by name.
+    /// Write `d` to a NEW file at `path` (fails if anything exists there). Every variable `d`
+    /// holds is written (a nil array: the variable is absent). Root attributes are written in the
+    /// schema's order (`RootKey.kinds`), then any others sorted by name.
     public static func write(_ d: ResultsData, to path: String) throws {
         let f = try HDF5File.create(path, mode: .exclusive)   // nothing of ours exists if this throws
         do {
@@ -50,10 +51,11 @@ public enum ResultsWriter {
             try coordinate(Variable.seed, d.seeds.map { Int64($0) }, fill: Int64(-1),
                            longName: "replicate id (keys the data and initialisation streams)", units: "1")
         }
+        /// A variable (absent when `values` is nil: a study without it, e.g. an older file's flags).
         func variable<T: HDF5Scalar>(_ name: String, _ values: [T]?, shape: [Int], fill: T, longName: String,
                                      units: String?, extra: (HDF5Dataset) throws -> Void = { _ in }) throws {
             let n = shape.reduce(1, *)
-            let data = values ?? [T](repeating: fill, count: n)
+            guard let data = values else { return }
             guard data.count == n else {
                 throw ResultsError("variable '\(name)' has \(data.count) values, its shape \(shape) needs \(n)")
             }
