@@ -122,21 +122,24 @@ h5_values() {
 }
 # Root attribute $2 of file $1 (a string), e.g. hosts.
 h5_attr() { python3 -c 'import h5py,sys; v=h5py.File(sys.argv[1],"r").attrs[sys.argv[2]]; print(v.decode() if isinstance(v,bytes) else v)' "$1" "$2" 2>/dev/null; }
-# Number of distinct units recorded in a journal (layout: "VAESWEEP-JOURNAL 1", spec length,
-# spec, then records magic|unit|n|payload|checksum; see Sources/.../Journal.swift). Fails
-# loudly on another layout rather than guessing.
+# Number of points recorded in a journal (layout: "VAESWEEP-JOURNAL 2", two length-prefixed
+# texts (settings, canonical spec), then records magic|kind|n|values|checksum, each point its
+# coordinates and payload: 3 + 14 values for theory (kind 1), 5 + 17 for simulation (kind 0);
+# see Sources/Study/Sweep/Journal.swift). Fails loudly on another layout rather than guessing.
 journal_units() {
     python3 - "$1" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
-l1 = b.index(b"\n"); assert b[:l1] == b"VAESWEEP-JOURNAL 1", "unknown journal header %r" % b[:l1]
-l2 = b.index(b"\n", l1 + 1); pos = l2 + 1 + int(b[l1 + 1:l2]) + 1
-units = set()
+l1 = b.index(b"\n"); assert b[:l1] == b"VAESWEEP-JOURNAL 2", "unknown journal header %r" % b[:l1]
+pos = l1 + 1
+for _ in range(2):
+    nl = b.index(b"\n", pos); pos = nl + 1 + int(b[pos:nl]) + 1
+points = 0
 while pos + 24 <= len(b):
-    magic, unit, n = struct.unpack_from("<QqQ", b, pos)
+    magic, kind, n = struct.unpack_from("<QqQ", b, pos)
     if magic != 0x44524F4345524A56 or pos + 32 + 8 * n > len(b): break
-    units.add(unit); pos += 32 + 8 * n
-print(len(units))
+    points += n // (17 if kind == 1 else 22); pos += 32 + 8 * n
+print(points)
 PY
 }
 submit() {
@@ -149,9 +152,9 @@ submit() {
 joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
 show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
 job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
-# vaesweep's own resume line "resuming: K/M units ..." (not the batch script's "resuming the
+# vaesweep's own resume line "resuming: K/M points ..." (not the batch script's "resuming the
 # interrupted sweep"): prints K, fails if the line is missing.
-resumed_units() { joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/([0-9]+) units.*/\2/p' | head -1 | grep .; }
+resumed_units() { joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/([0-9]+) points.*/\2/p' | head -1 | grep .; }
 wait_growth() {
     local f=$1 deadline=$((SECONDS + $2)) id=$3 size0=
     while :; do
@@ -273,7 +276,7 @@ test2b() {
     id=$(export "${TCP_ENV[@]}"; submit "$dir" -N 2 -n 4 -- spec.toml) || { fail "$name" "second sbatch failed"; return; }
     err=$(check_two_node_result "$dir" "$id") || { fail "$name" "resumed run: $err"; show_log "$dir" "$id"; return; }
     k=$(resumed_units "$dir" "$id") || { fail "$name" "no 'resuming: K/M' line from vaesweep"; show_log "$dir" "$id"; return; }
-    ((k >= 1)) || { fail "$name" "resumed with $k units"; return; }
+    ((k >= 1)) || { fail "$name" "resumed with $k points"; return; }
     pass "$name"
 }
 
@@ -304,7 +307,7 @@ test3() {
     cp "$dir/results.h5.journal" "$dir/journal.before"
     kill -KILL "${pids[@]}" 2>/dev/null
     t_kill=$SECONDS
-    echo "     killed node2: ${#pids[@]} processes ($comms), $(journal_units "$dir/journal.before") units journaled"
+    echo "     killed node2: ${#pids[@]} processes ($comms), $(journal_units "$dir/journal.before") points journaled"
     st=$(vs_wait_job "$id" 90) || { fail "$name" "job $id still running 90 s after node2 died: $st"; show_log "$dir" "$id"; return; }
     case $st in
         COMPLETED*) fail "$name" "job $id ended $st although node2 died"; show_log "$dir" "$id"; return ;;
@@ -327,8 +330,8 @@ test3() {
     [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "resubmitted job $id2 ended $st"; show_log "$dir" "$id2"; return; }
     [ "$(job_field "$id2" NodeList)" = node1 ] || { fail "$name" "resubmitted job ran on '$(job_field "$id2" NodeList)', want node1"; return; }
     k=$(resumed_units "$dir" "$id2") || { fail "$name" "no 'resuming: K/M' line from vaesweep"; show_log "$dir" "$id2"; return; }
-    ((k >= units0)) || { fail "$name" "resumed with $k units, but $units0 were journaled before the kill"; return; }
-    echo "     resubmitted job $id2 on node1: resuming: $k units ($units0 journaled before the kill)"
+    ((k >= units0)) || { fail "$name" "resumed with $k points, but $units0 were journaled before the kill"; return; }
+    echo "     resubmitted job $id2 on node1: resuming: $k points ($units0 journaled before the kill)"
     for f in results.h5.partial results.h5.journal results.h5.tmp; do
         [ -e "$dir/$f" ] && { fail "$name" "leftover $f after the resumed run"; return; }
     done

@@ -126,7 +126,7 @@ submit() {
 }
 
 joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
-# Did job $2 (dir $1) really resume? vaesweep itself logs "resuming: K/M units already done
+# Did job $2 (dir $1) really resume? vaesweep itself logs "resuming: K/M points already done
 # (...)" after reading the journal; K must be at least 1 (work was journaled before the
 # drain). Not the batch script's own "found PATH.journal: resuming the interrupted sweep",
 # printed before vaesweep even starts: a vaesweep that ignored --resume, or read nothing
@@ -134,9 +134,9 @@ joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
 # right result, and a grep for 'resuming' alone would not notice.
 resumed_from_journal() {
     local k
-    k=$(joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/[0-9]+ units.*/\2/p' | head -1)
+    k=$(joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/[0-9]+ points.*/\2/p' | head -1)
     [ -n "$k" ] || { echo "no 'resuming: K/M' line from vaesweep"; return 1; }
-    ((k >= 1)) || { echo "vaesweep resumed with $k units from the journal"; return 1; }
+    ((k >= 1)) || { echo "vaesweep resumed with $k points from the journal"; return 1; }
     echo "$k"
 }
 show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
