@@ -131,8 +131,12 @@ final class TopSpectrumTests: XCTestCase {
                 XCTAssertTrue(c.isFinite && c > 0 && m.isFinite && m > 0, "\(s) α=\(a) N=\(n): \(c), \(m)")
             }
         }
-        // exact is far cheaper than gd at large N; gd's peak is ≥ 3·8 N² (in-place dsyevd), exact's ≥ 8 P N.
-        XCTAssertLessThan(10 * DataSet.estimatedCost(alpha: 4, n: 4000, solver: .exact), DataSet.estimatedCost(alpha: 4, n: 4000, solver: .gd))
+        // exact is far cheaper than gd at large N, and more so as N grows (measured at α = 4: 2.4× at
+        // N = 2000 for the data set alone, the samples being common to both); gd's peak is
+        // ≥ 3·8 N² (in-place dsyevd), exact's ≥ 8 P N.
+        XCTAssertLessThan(3 * DataSet.estimatedCost(alpha: 4, n: 4000, solver: .exact), DataSet.estimatedCost(alpha: 4, n: 4000, solver: .gd))
+        XCTAssertLessThan(8 * DataSet.estimatedCost(alpha: 4, n: 8000, solver: .exact), DataSet.estimatedCost(alpha: 4, n: 8000, solver: .gd))
+        XCTAssertLessThan(DataSet.estimatedCost(alpha: 4, n: 2000, solver: .exact), DataSet.estimatedCost(alpha: 4, n: 4000, solver: .exact))
         XCTAssertGreaterThanOrEqual(DataSet.estimatedPeakBytes(alpha: 4, n: 8000, solver: .gd), 24 * 8000.0 * 8000)
         XCTAssertGreaterThanOrEqual(DataSet.estimatedPeakBytes(alpha: 4, n: 8000, solver: .exact), 8 * 32000 * 8000.0)
         XCTAssertLessThan(DataSet.estimatedPeakBytes(alpha: 4, n: 8000, solver: .gd), DataSet.estimatedPeakBytes(alpha: 4, n: 8000, solver: .adam))

@@ -176,8 +176,9 @@ public struct SampleMatrix: Sendable {
 extension DataSet {
     /// Block size of the exact path's block Lanczos.
     public static let krylovBlockSize = 4
-    /// Accuracy asked of v₁ (sin of the angle); θ is then good to about this.
-    public static let krylovVectorAccuracy = 1e-11
+    /// Accuracy asked of v₁ (sin of the angle); θ is then good to about this (10× inside the 1e-9
+    /// the tests ask against the full eigendecomposition).
+    public static let krylovVectorAccuracy = 1e-10
     /// A top pair whose overlap bound exceeds this is flagged near-degenerate.
     public static let nearDegenerateThreshold = 1e-9
 
