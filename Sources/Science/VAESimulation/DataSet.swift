@@ -1,5 +1,7 @@
 // Data of one simulation point: the spiked-covariance sample of MODEL.md §1, its sample
 // covariance C (built by blocked dsyrk) and C's full eigendecomposition, shared by every (β, λ).
+// The `exact` solver needs only the top of the spectrum: `build(..., solver: .exact)` takes the
+// path of TopSpectrum.swift (same samples, no C, no full eigen-solve).
 import Foundation
 import LinearAlgebra
 
