@@ -122,6 +122,49 @@ final class TopSpectrumTests: XCTestCase {
         }
     }
 
+    /// Block Lanczos that cannot pass its residual test within the basis cap falls back to dsyevr
+    /// on the Gram matrix, with the same answer as the full eigendecomposition.
+    func testFallbackToDsyevr() throws {
+        let key = DataKey(rootSeed: 21, replicate: 7)
+        let full = try DataSet.build(alpha: 1, n: 400, key: key, keepCovariance: false)
+        let top = try DataSet.buildTop(alpha: 1, n: 400, key: key, method: .blockLanczos, maxBasis: 12)
+        XCTAssertEqual(top.top!.method, .fallback)
+        XCTAssertEqual(top.ell1, full.ell1, accuracy: 1e-12 * full.ell1)
+        XCTAssertEqual(top.theta, full.theta, accuracy: 1e-9)
+    }
+
+    /// A rank-5 operator on R^100 with block size 4: the Krylov block loses rank after two steps
+    /// and must be refilled from the replacement stream; the top pair is still exact.
+    func testRankLossReplacement() {
+        let s = 100, r = 5
+        let g = GaussianStream(rootSeed: 4, stream: 9)
+        var u = g.normals(row: 0, count: r * s)   // r vectors, orthonormalised (MGS)
+        for i in 0..<r {
+            for j in 0..<i { let c = (0..<s).reduce(0.0) { $0 + u[i * s + $1] * u[j * s + $1] }; for t in 0..<s { u[i * s + t] -= c * u[j * s + t] } }
+            let nrm = (0..<s).reduce(0.0) { $0 + u[i * s + $1] * u[i * s + $1] }.squareRoot()
+            for t in 0..<s { u[i * s + t] /= nrm }
+        }
+        let lam = [5.0, 4, 3, 2, 1]
+        var replaced = 0
+        let res = BlockLanczos.top(dimension: s, start: g.normals(row: 1, count: 4 * s), maxBasis: 60,
+                                   replacement: { replaced += 1; return g.normals(row: UInt64(2 + $0), count: s) }) { blk, rows, out in
+            for i in 0..<rows {
+                for t in 0..<s { out[i * s + t] = 0 }
+                for k in 0..<r {
+                    var c = 0.0
+                    for t in 0..<s { c += u[k * s + t] * blk[i * s + t] }
+                    for t in 0..<s { out[i * s + t] += lam[k] * c * u[k * s + t] }
+                }
+            }
+        }
+        XCTAssertTrue(res.converged)
+        XCTAssertGreaterThan(replaced, 0)
+        XCTAssertEqual(res.values[0], 5, accuracy: 1e-13)
+        XCTAssertEqual(res.values[1], 4, accuracy: 1e-13)
+        let overlap = (0..<s).reduce(0.0) { $0 + res.vectors[$1] * u[$1] }
+        XCTAssertEqual(abs(overlap), 1, accuracy: 1e-12)
+    }
+
     /// Cost and memory estimates: finite for absurd sizes (no overflow), ordered as measured.
     func testEstimatesOverflowSafeAndOrdered() {
         for s in Solver.allCases {

@@ -213,8 +213,9 @@ extension DataSet {
     /// ω₁, ω₂, tr C/N. The returned spectrum holds `eigenpairCount == 2` valid pairs (entries 2…N−1
     /// of `values`/`spikeOverlaps` are 0) and no eigenvectors: only the exact solver can use it.
     /// `method` forces block Lanczos or dsyevr (tests, benchmarks); nil = the cost model's choice.
+    /// `maxBasis` overrides the Krylov basis cap (tests of the fallback).
     public static func buildTop(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
-                                key: DataKey, method: TopSpectrumInfo.Method? = nil) throws -> SampleSpectrum {
+                                key: DataKey, method: TopSpectrumInfo.Method? = nil, maxBasis: Int? = nil) throws -> SampleSpectrum {
         guard n >= 1 else { throw SimulationError("n must be ≥ 1") }
         guard alpha > 0, alpha.isFinite else { throw SimulationError("alpha must be > 0") }
         guard rho >= 0, rho.isFinite, eta > 0, eta.isFinite else { throw SimulationError("need rho ≥ 0, eta > 0") }
@@ -244,7 +245,7 @@ extension DataSet {
         let k = min(2, s)
         if useKrylov {
             let r = BlockLanczos.top(dimension: s, start: start, firstProduct: sampleSide ? fusedP : fusedN,
-                                     maxBasis: krylovMaxBasis(alpha: alpha, n: n, rho: rho, eta: eta),
+                                     maxBasis: maxBasis ?? krylovMaxBasis(alpha: alpha, n: n, rho: rho, eta: eta),
                                      accuracy: krylovVectorAccuracy,
                                      replacement: { i in startStream.normals(row: UInt64(b + i), count: s) },
                                      apply: { blk, rows, out in
