@@ -135,3 +135,54 @@ final class LinearAlgebraTests: XCTestCase {
         for i in 0..<n { XCTAssertEqual(sign * t[i], v[i], accuracy: 1e-9) }
     }
 }
+
+/// Issue 11 item 5 (LAPACK part): dsyevd's workspace 1 + 6n + 2n² overflows LAPACK's 32-bit
+/// integers for n ≥ 32767 (today's `Int32(wq[0])` trapped, and LAPACK itself computes the size in
+/// 32 bits). It must be refused with a thrown error naming the size, before any n² allocation.
+final class LinearAlgebraLimitsTests: XCTestCase {
+    func testHugeEigenProblemRefusedWithClearError() {
+        XCTAssertThrowsError(try LAPACK.symmetricEigen([], n: 40_000)) { e in
+            let text = "\(e)"
+            XCTAssertTrue(text.contains("dsyevd") && text.contains("n = 40000") && text.contains("32-bit"), text)
+        }
+        XCTAssertThrowsError(try LAPACK.symmetricEigen([], n: LAPACK.maxFullEigenN + 1))
+        // The largest accepted n needs a workspace just below 2³¹: check the arithmetic, not the run.
+        let n = LAPACK.maxFullEigenN
+        XCTAssertLessThanOrEqual(1 + 6 * n + 2 * n * n, Int(Int32.max))
+        XCTAssertGreaterThan(1 + 6 * (n + 1) + 2 * (n + 1) * (n + 1), Int(Int32.max))
+    }
+
+    func testGemmWithTransposesAndLeadingDimensions() {
+        // C (2×3, ld 4) = Aᵀ (A stored 4×2, ld 3) · Bᵀ (B stored 3×4, ld 5), against loops.
+        var rng = TestRNG(state: 21)
+        let a = (0..<12).map { _ in rng.uniform() }, b = (0..<15).map { _ in rng.uniform() }
+        var c = [Double](repeating: 7, count: 8)
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            BLAS.gemm(transA: true, transB: true, m: 2, n: 3, k: 4, alpha: 1, a: ap, lda: 3, b: bp, ldb: 5, beta: 0, c: cp, ldc: 4)
+        } } }
+        for i in 0..<2 { for j in 0..<3 {
+            var s = 0.0
+            for l in 0..<4 { s += a[l * 3 + i] * b[j * 5 + l] }
+            XCTAssertEqual(c[i * 4 + j], s, accuracy: 1e-13)
+        } }
+        XCTAssertEqual(c[3], 7); XCTAssertEqual(c[7], 7)   // padding untouched
+    }
+
+    func testOuterGramAndInPlaceEigen() throws {
+        var rng = TestRNG(state: 22)
+        let x = (0..<(5 * 9)).map { _ in rng.uniform() }
+        var g = [Double](repeating: 0, count: 25)
+        x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { BLAS.syrkOuter(xp, rows: 5, n: 9, alpha: 0.5, beta: 0, into: $0) } }
+        BLAS.symmetrizeUpper(&g, n: 5)
+        for i in 0..<5 { for j in 0..<5 {
+            var s = 0.0
+            for t in 0..<9 { s += x[i * 9 + t] * x[j * 9 + t] }
+            XCTAssertEqual(g[i * 5 + j], 0.5 * s, accuracy: 1e-13)
+        } }
+        let copy = try LAPACK.symmetricEigen(g, n: 5)
+        var inPlace = g
+        let values = try LAPACK.symmetricEigenInPlace(&inPlace, n: 5)
+        XCTAssertEqual(values, copy.values)
+        XCTAssertEqual(inPlace, copy.vectors)
+    }
+}

@@ -28,6 +28,29 @@ final class NearDegenerateTests: XCTestCase {
                               traceOverN: values.reduce(0, +) / Double(n), secondsCovariance: 0, secondsEigen: 0)
     }
 
+    /// ‖∇f‖ at (ŵ, v̂, D) from the closed form of MODEL §2 in the eigenbasis, computed here from the
+    /// spectrum alone (independently of the solver's own gradient code and of what it reports):
+    /// ∂f/∂ŵᵢ = (S + D + μ) ŵᵢ − ℓᵢ v̂ᵢ, ∂f/∂v̂ᵢ = ((Q + β) ℓᵢ + μ) v̂ᵢ − ℓᵢ ŵᵢ, ∂f/∂D = ½(Q + β − β/D).
+    func independentGradientNorm(_ data: SampleSpectrum, _ p: EigenParameters, beta: Double, mu: Double) -> Double {
+        var Q = 0.0, S = 0.0
+        for i in 0..<data.n { Q += p.w[i] * p.w[i]; S += data.values[i] * p.v[i] * p.v[i] }
+        var g2 = 0.0
+        for i in 0..<data.n {
+            let l = data.values[i]
+            let gw = (S + p.D + mu) * p.w[i] - l * p.v[i]
+            let gv = ((Q + beta) * l + mu) * p.v[i] - l * p.w[i]
+            g2 += gw * gw + gv * gv
+        }
+        let gD = 0.5 * (Q + beta - beta / p.D)
+        return (g2 + gD * gD).squareRoot()
+    }
+
+    /// Issue 17 item 2. The tolerance is K‖g‖/h₂ with ‖g‖ recomputed here (not gd's report) and
+    /// CAPPED at 1e-2: uncapped it reached ≈ 2 at a relative gap of 1e-7 while m ≈ 1, so any answer
+    /// passed. Plausible bug caught: a stopping rule on a stalled loss decrease ("converged" when f
+    /// changes by < 1e-12 relative), which in a near-degenerate pair stops with the rotation inside
+    /// the pair unresolved (m, d off by O(0.1)) while the gap-scaled bound stays O(1). A solver that
+    /// misreports its gradient norm is caught by the comparison with the recomputed one.
     func testNearDegenerateTopPair() throws {
         for relGap in [1e-3, 1e-5, 1e-7] {
             let data = synthetic(n: 40, ell1: 3, relGap: relGap)
@@ -37,10 +60,14 @@ final class NearDegenerateTests: XCTestCase {
                 let e = try Trainer.train(data, beta: beta, lambda: lambda, options: TrainingOptions(solver: .exact))
                 XCTAssertTrue(g.converged, "gap \(relGap): steps \(g.steps)")
                 let o = e.observables, mu = lambda / data.alphaEffective
+                let gIndep = independentGradientNorm(data, try XCTUnwrap(g.parameters), beta: beta, mu: mu)
+                XCTAssertEqual(gIndep, g.gradNorm, accuracy: 1e-9 * (data.ell1 + beta + mu) + 1e-6 * gIndep,
+                               "gd's reported gradient norm disagrees with the recomputed one")
+                XCTAssertLessThanOrEqual(gIndep / (data.ell1 + beta + mu), opt.tolerance * (1 + 1e-6))
                 let A = o.E * data.values[0] + o.D + mu, B = (o.Q + beta) * data.values[1] + mu
                 let h2 = 0.5 * (A + B) - ((0.25 * (A - B) * (A - B)) + data.values[1] * data.values[1]).squareRoot()
                 let K = 2 * (1 + 1 + 1 + 1) * pow(1 + (o.Q + o.E).squareRoot(), 2)
-                let bound = K * g.gradNorm / h2
+                let bound = min(max(K * gIndep / h2, 1e-6), 1e-2)
                 let x = observableVector(g.observables), y = observableVector(o)
                 var worst = 0.0, worstInvariant = 0.0
                 for i in 0..<x.count {
@@ -48,8 +75,8 @@ final class NearDegenerateTests: XCTestCase {
                     worst = max(worst, d)
                     if [2, 3, 4, 5, 7, 9].contains(i) { worstInvariant = max(worstInvariant, d) }
                 }
-                print("gap \(relGap) β=\(beta) λ=\(lambda): steps \(g.steps) |g| \(g.gradNorm) h2 \(h2) bound \(bound) worst \(worst) invariant \(worstInvariant)")
-                XCTAssertLessThanOrEqual(worst, max(bound, 1e-6))
+                print("gap \(relGap) β=\(beta) λ=\(lambda): steps \(g.steps) |g| \(gIndep) h2 \(h2) bound \(bound) worst \(worst) invariant \(worstInvariant)")
+                XCTAssertLessThanOrEqual(worst, bound, "gap \(relGap) β=\(beta) λ=\(lambda)")
                 XCTAssertLessThan(worstInvariant, 1e-6)
                 if relGap >= 1e-3 { XCTAssertLessThan(worst, 1e-6) }
             }

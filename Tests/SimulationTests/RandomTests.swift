@@ -39,11 +39,11 @@ final class RandomTests: XCTestCase {
         // streams, and α values one ulp apart are different data sets.
         var ids = Set<UInt64>()
         let alphas = [0.3, 0.30000000000000004, 2.0]
-        for p in [StreamPurpose.spike, .samples, .initialisation] {
+        for p in [StreamPurpose.spike, .samples, .initialisation, .krylovStart] {
             for a in alphas { for n in [250, 500, 1000] { for r in 0..<3 {
                 ids.insert(DataKey(rootSeed: 1, replicate: r).stream(p, alpha: a, n: n).stream)
             } } }
         }
-        XCTAssertEqual(ids.count, 81)
+        XCTAssertEqual(ids.count, 108)
     }
 }

@@ -80,3 +80,175 @@ func runSimulationBenchmark() throws {
         }
     }
 }
+
+// MARK: - Large N (issue 15): `vaesweep-bench largen`
+//
+// One row per N at α = 4 (ρ = η = 1, one core): the published algorithm (full-batch Adam on the raw
+// P × N matrix) per grid point = measured seconds per step × 10⁴; `exact` per point = data set
+// (samples + top pair) + the scalar minimiser; `gd` per data set and per point with 8 (β, λ) pairs
+// (data set amortised); the floor = generating the samples + the eigensolver's passes over X, each
+// timed alone; peak memory (VmHWM) of each measurement, each run in its own child process.
+// Environment: VAESWEEP_BENCH_N (comma list, default 1000,2000,4000,8000), VAESWEEP_BENCH_GD_MAX_N
+// (largest N at which gd's full spectrum is timed; default 4000, beyond it the cost model's estimate
+// is printed and marked "est").
+
+/// CPU seconds of this process (one BLAS thread: the machine is shared, so wall time is not the
+/// work done).
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + 1e-9 * Double(ts.tv_nsec)
+}
+
+private func peakBytes() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        if f.count >= 2, let kb = Double(f[1]) { return kb * 1024 }
+    }
+    return .nan
+}
+
+let largeNPairs: [(beta: Double, lambda: Double)] = [(0.5, 0.01), (1, 0.01), (2, 0.01), (3, 0.01),
+                                                    (0.5, 1), (1, 1), (2, 1), (3, 1)]
+
+/// Child: one measurement, printed as `RESULT key=value ...`.
+func runLargeNChild(_ args: [String]) throws {
+    let kind = args[0], n = Int(args[1])!, alpha = args.count > 2 ? Double(args[2])! : 4
+    let rho = args.count > 3 ? Double(args[3])! : 1, eta = args.count > 4 ? Double(args[4])! : 1
+    let rep = args.count > 5 ? Int(args[5])! : 0
+    let key = DataKey(rootSeed: 1, replicate: rep)
+    var out: [String: String] = [:]
+    func f(_ x: Double) -> String { String(format: "%.6g", x) }
+    switch kind {
+    case "published":
+        let x = DataSet.sampleMatrix(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key)
+        let p = DataSet.sampleCount(alpha: alpha, n: n)
+        let s = DataKey(rootSeed: 1, replicate: rep).stream(.initialisation, alpha: alpha, n: n, [(1.0).bitPattern, (1.0).bitPattern])
+        let w = s.normals(row: 0, count: n), v = s.normals(row: 1, count: n)
+        _ = PublishedAdam.run(x: x, p: p, n: n, beta: 1, lambda: 1, W: w, V: v, steps: 1)   // warm-up
+        let steps = max(3, min(40, Int(4e9 / (Double(p) * Double(n) * 4))))
+        let c0 = cpuSeconds()
+        let r = PublishedAdam.run(x: x, p: p, n: n, beta: 1, lambda: 1, W: w, V: v, steps: steps)
+        out["step"] = f((cpuSeconds() - c0) / Double(steps)); out["steps"] = "\(steps)"; out["wallStep"] = f(r.seconds / Double(steps))
+    case "exact":
+        let c0 = cpuSeconds()
+        let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, solver: .exact)
+        let c1 = cpuSeconds()
+        let r1 = try Trainer.train(data, beta: largeNPairs[0].beta, lambda: largeNPairs[0].lambda, options: TrainingOptions(solver: .exact))
+        let c2 = cpuSeconds()
+        let rs = try Trainer.train(data, pairs: largeNPairs, options: TrainingOptions(solver: .exact))
+        let c3 = cpuSeconds()
+        let top = data.top!
+        out["data"] = f(c1 - c0); out["first"] = f(c2 - c0); out["pair"] = f((c3 - c2) / Double(rs.count))
+        out["gen"] = f(top.secondsSamples); out["eig"] = f(top.secondsEigen); out["epsg"] = f(r1.observables.epsG)
+        out["method"] = top.method.rawValue; out["products"] = "\(top.blockProducts)"; out["passes"] = "\(top.passes)"
+        out["r1"] = f(top.residuals[0]); out["bound"] = f(top.overlapErrorBound); out["ell1"] = String(format: "%.17g", data.ell1)
+        out["theta"] = String(format: "%.17g", data.theta); out["gap"] = f(data.relativeGap)
+        out["predicted"] = f(CostModel.predictedBlockProducts(alpha: alpha, n: n, rho: rho, eta: eta))
+        out["estPeak"] = f(DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: .exact, rho: rho, eta: eta))
+        out["estCost"] = f(DataSet.estimatedCost(alpha: alpha, n: n, solver: .exact, pairs: 1, rho: rho, eta: eta))
+    case "floor":
+        let products = Int(args[6])!
+        let c0 = cpuSeconds()
+        let xm = SampleMatrix.generate(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key)
+        let tGen = cpuSeconds() - c0
+        let b = DataSet.krylovBlockSize, side = xm.p < n
+        let s = side ? xm.p : n
+        let v = key.stream(.krylovStart, alpha: alpha, n: n).normals(row: 0, count: b * s)
+        var z = [Double](repeating: 0, count: b * s)
+        let c1 = cpuSeconds()
+        for _ in 0..<products {
+            v.withUnsafeBufferPointer { vp in z.withUnsafeMutableBufferPointer { zp in
+                if side { xm.outerGramTimes(vp, rows: b, into: zp) } else { xm.covarianceTimes(vp, rows: b, into: zp) } } }
+        }
+        out["gen"] = f(tGen); out["products"] = f(cpuSeconds() - c1); out["sink"] = f(z[0])
+    case "gd":
+        let c0 = cpuSeconds()
+        let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, solver: .gd)
+        let tData = cpuSeconds() - c0
+        let c1 = cpuSeconds()
+        let rs = try Trainer.train(data, pairs: largeNPairs, options: TrainingOptions(solver: .gd))
+        out["data"] = f(tData); out["pair"] = f((cpuSeconds() - c1) / Double(rs.count))
+        out["converged"] = "\(rs.filter { $0.converged }.count)"
+        out["estPeak"] = f(DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: .gd))
+    case "probe":
+        // Block size / accuracy / row-block experiment on one sample (N side only).
+        let b = Int(args[6])!, acc = Double(args[7])!
+        let xm = SampleMatrix.generate(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key)
+        let st = key.stream(.krylovStart, alpha: alpha, n: n)
+        var start = st.normals(row: 0, count: b * n)
+        if args.count > 8 && args[8] == "w" { for i in 0..<n { start[i] = 1 / Double(n).squareRoot() } }
+        let c0 = cpuSeconds()
+        let r = BlockLanczos.top(dimension: n, start: start, maxBasis: 2000, accuracy: acc,
+                                 replacement: { st.normals(row: UInt64(100 + $0), count: n) },
+                                 apply: { xm.covarianceTimes($0, rows: $1, into: $2) })
+        let c1 = cpuSeconds()
+        var z = [Double](repeating: 0, count: b * n)
+        start.withUnsafeBufferPointer { v in z.withUnsafeMutableBufferPointer { xm.covarianceTimes(v, rows: b, into: $0) } }
+        let c2 = cpuSeconds()
+        out["products"] = "\(r.blockProducts)"; out["cpu"] = f(c1 - c0); out["perProduct"] = f(c2 - c1)
+        out["ritz"] = "\(r.ritzSteps)"; out["r1"] = f(r.residuals[0]); out["conv"] = "\(r.converged)"
+        out["ell1"] = String(format: "%.17g", r.values[0])
+    default:
+        throw SimulationError("largen-child: unknown kind \(kind)")
+    }
+    out["peak"] = f(peakBytes())
+    print("RESULT " + out.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+}
+
+private func child(_ args: [String]) throws -> [String: Double] {
+    let proc = Process()
+    proc.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    proc.arguments = ["largen-child"] + args
+    let pipe = Pipe()
+    proc.standardOutput = pipe
+    try proc.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    proc.waitUntilExit()
+    guard proc.terminationStatus == 0, let text = String(data: data, encoding: .utf8),
+          let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }) else {
+        throw SimulationError("largen child \(args) failed (status \(proc.terminationStatus))")
+    }
+    var r: [String: Double] = [:]
+    for kv in line.dropFirst(7).split(separator: " ") {
+        let parts = kv.split(separator: "=", maxSplits: 1)
+        if parts.count == 2 { r[String(parts[0])] = Double(parts[1]) ?? .nan }
+    }
+    return r
+}
+
+func runLargeNBenchmark() throws {
+    let env = ProcessInfo.processInfo.environment
+    let ns = (env["VAESWEEP_BENCH_N"] ?? "1000,2000,4000,8000").split(separator: ",").compactMap { Int($0) }
+    let gdMax = Int(env["VAESWEEP_BENCH_GD_MAX_N"] ?? "4000") ?? 4000
+    let alpha = 4.0
+    print("OpenBLAS threads \(BLAS.threads), core \(BLAS.coreName); α = 4, ρ = η = 1, one core; CPU seconds of each child process (the machine is shared)")
+    print("published = Adam on raw X, s/step × 10⁴; exact = samples + top pair + minimiser (s per point);")
+    print("gd = data set (samples + dsyrk + dsyevd) and per point with 8 (β, λ) pairs; floor = samples + the eigensolver's passes, timed alone")
+    print("     N  published   exact  pub/exact  floor  exact/floor  passes  gd data   gd/point  pub/gd   peak exact  peak gd    peak pub")
+    for n in ns {
+        let pub = try child(["published", "\(n)"])
+        let ex = try child(["exact", "\(n)"])
+        let fl = try child(["floor", "\(n)", "4", "1", "1", "0", "\(Int(ex["products"] ?? 1) - 1)"])
+        let published = pub["step"]! * 10_000
+        let exact = ex["first"]!
+        let floor = fl["gen"]! + fl["products"]!
+        var gdData = Double.nan, gdPoint = Double.nan, gdPeak = Double.nan, mark = ""
+        if n <= gdMax {
+            let gd = try child(["gd", "\(n)"])
+            gdData = gd["data"]!; gdPoint = gdData / 8 + gd["pair"]!; gdPeak = gd["peak"]!
+        } else {
+            gdData = DataSet.estimatedCost(alpha: alpha, n: n, solver: .gd, pairs: 0)
+            gdPoint = DataSet.estimatedCost(alpha: alpha, n: n, solver: .gd, pairs: 8) / 8
+            gdPeak = DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: .gd); mark = " est"
+        }
+        print(String(format: "%6d  %8.1f s %7.3f s %8.0f×  %6.3f s %7.2f×  %6d  %7.2f s%@ %7.3f s%@ %6.0f×  %7.2f GB %7.2f GB%@ %7.2f GB",
+                     n, published, exact, published / exact, floor, exact / floor, Int(ex["passes"]!),
+                     gdData, mark as NSString, gdPoint, mark as NSString, published / gdPoint,
+                     ex["peak"]! / 1e9, gdPeak / 1e9, mark as NSString, pub["peak"]! / 1e9))
+        print(String(format: "        exact: %@, %d block products (predicted %.0f), samples %.3f s, eigen %.3f s (wall), r₁ = %.1e, θ bound %.1e; est. peak %.2f GB; floor: samples %.3f s + %d products %.3f s",
+                     "block Lanczos", Int(ex["products"]!), ex["predicted"]!, ex["gen"]!, ex["eig"]!,
+                     ex["r1"]!, ex["bound"]!, ex["estPeak"]! / 1e9, fl["gen"]!, Int(ex["products"]!) - 1, fl["products"]!))
+    }
+}

@@ -1,5 +1,7 @@
 // Data of one simulation point: the spiked-covariance sample of MODEL.md §1, its sample
 // covariance C (built by blocked dsyrk) and C's full eigendecomposition, shared by every (β, λ).
+// The `exact` solver needs only the top of the spectrum: `build(..., solver: .exact)` takes the
+// path of TopSpectrum.swift (same samples, no C, no full eigen-solve).
 import Foundation
 import LinearAlgebra
 
@@ -48,11 +50,13 @@ public struct SampleSpectrum: Sendable {
     public let eta: Double
     public let spike: Spike
     public let key: DataKey
-    /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C.
+    /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C (length N; only the first `eigenpairCount` are computed,
+    /// the rest are 0 — the exact path computes the top two).
     public let values: [Double]
     /// Eigenvector j of C at `vectors[j*n ..< (j+1)*n]` (row j of Uᵀ, row-major).
     public let vectors: [Double]
-    /// ω_j = v_j · w*, w* = W*/√N (so Σ ω_j² = 1).
+    /// ω_j = v_j · w*, w* = W*/√N (so Σ ω_j² = 1 when the whole spectrum is computed; entries
+    /// beyond `eigenpairCount` are 0).
     public let spikeOverlaps: [Double]
     /// The spike W* itself (|W*|² = N).
     public let spikeVector: [Double]
@@ -63,15 +67,23 @@ public struct SampleSpectrum: Sendable {
     /// Seconds spent generating the samples + dsyrk, and in the eigen-solve (+ projections).
     public let secondsCovariance: Double
     public let secondsEigen: Double
+    /// Number of valid eigenpairs (N for the full spectrum; 2 on the exact path, no `vectors`).
+    public let eigenpairCount: Int
+    /// How the top of the spectrum was computed on the exact path (nil: full dsyevd).
+    public let top: TopSpectrumInfo?
+    /// Whether gradient solvers (gd, adam) can train on this data set (they need every eigenpair).
+    public var hasFullSpectrum: Bool { eigenpairCount == n && vectors.count == n * n }
 
     /// A spectrum given directly (synthetic spectra in tests; `DataSet.build` for real samples).
     public init(n: Int, p: Int, alpha: Double, rho: Double, eta: Double, spike: Spike, key: DataKey,
                 values: [Double], vectors: [Double], spikeOverlaps: [Double], spikeVector: [Double],
-                covariance: [Double]?, traceOverN: Double, secondsCovariance: Double, secondsEigen: Double) {
+                covariance: [Double]?, traceOverN: Double, secondsCovariance: Double, secondsEigen: Double,
+                eigenpairCount: Int? = nil, top: TopSpectrumInfo? = nil) {
         self.n = n; self.p = p; self.alpha = alpha; self.rho = rho; self.eta = eta; self.spike = spike
         self.key = key; self.values = values; self.vectors = vectors; self.spikeOverlaps = spikeOverlaps
         self.spikeVector = spikeVector; self.covariance = covariance; self.traceOverN = traceOverN
         self.secondsCovariance = secondsCovariance; self.secondsEigen = secondsEigen
+        self.eigenpairCount = eigenpairCount ?? n; self.top = top
     }
 
     public var ell1: Double { values[0] }
@@ -80,15 +92,6 @@ public struct SampleSpectrum: Sendable {
     /// Relative top eigen-gap (ℓ₁ − ℓ₂)/ℓ₁ (1 when N = 1).
     public var relativeGap: Double { n > 1 ? (values[0] - values[1]) / values[0] : 1 }
 
-    /// C·x computed as U (ℓ ∘ Uᵀ x) (when C itself was not kept).
-    func covarianceTimes(_ x: [Double]) -> [Double] {
-        if let c = covariance { return BLAS.matvec(c, rows: n, cols: n, x) }
-        var y = BLAS.matvec(vectors, rows: n, cols: n, x)
-        for i in 0..<n { y[i] *= values[i] }
-        var out = [Double](repeating: 0, count: n)
-        BLAS.gemv(vectors, rows: n, cols: n, y, y: &out, transpose: true)
-        return out
-    }
 }
 
 public enum DataSet {
@@ -178,35 +181,35 @@ public enum DataSet {
         guard alpha > 0, alpha.isFinite else { throw SimulationError("alpha must be > 0") }
         guard rho >= 0, rho.isFinite, eta > 0, eta.isFinite else { throw SimulationError("need rho ≥ 0, eta > 0") }
         let t0 = Date()
-        let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        var c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
         let t1 = Date()
-        let eig = try LAPACK.symmetricEigen(c, n: n)
+        var tr = 0.0
+        for i in 0..<n { tr += c[i * n + i] }
+        // Eigenvectors overwrite C unless C is kept (peak n² + dsyevd's 2n² workspace).
+        var vectors: [Double]
+        var kept: [Double]? = nil
+        if keepCovariance { kept = c; vectors = c } else { vectors = c }
+        c = []
+        let values = try LAPACK.symmetricEigenInPlace(&vectors, n: n)
         let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
         let invSqrtN = 1 / Double(n).squareRoot()
         let unit = w.map { $0 * invSqrtN }
-        let omega = BLAS.matvec(eig.vectors, rows: n, cols: n, unit)
-        var tr = 0.0
-        for i in 0..<n { tr += c[i * n + i] }
+        let omega = BLAS.matvec(vectors, rows: n, cols: n, unit)
         let t2 = Date()
         return SampleSpectrum(n: n, p: sampleCount(alpha: alpha, n: n), alpha: alpha, rho: rho, eta: eta,
-                              spike: spike, key: key, values: eig.values, vectors: eig.vectors,
-                              spikeOverlaps: omega, spikeVector: w, covariance: keepCovariance ? c : nil,
+                              spike: spike, key: key, values: values, vectors: vectors,
+                              spikeOverlaps: omega, spikeVector: w, covariance: kept,
                               traceOverN: tr / Double(n),
                               secondsCovariance: t1.timeIntervalSince(t0), secondsEigen: t2.timeIntervalSince(t1))
     }
 }
 
 extension DataSet {
-    /// Only the top of the spectrum (dsyevr, k = 2): ℓ₁, ℓ₂ and the signed overlap v₁·w*. Enough
-    /// for the `exact` minimiser; about half the cost of `build` (no full eigen-solve).
+    /// Only the top of the spectrum (the exact path, ``buildTop(alpha:n:rho:eta:spike:key:)``): ℓ₁,
+    /// ℓ₂ and the signed overlap v₁·w*. Enough for the `exact` minimiser.
     public static func topSpectrum(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
                                    key: DataKey) throws -> (ell1: Double, ell2: Double, overlap: Double, p: Int) {
-        let c = covariance(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
-        let k = min(2, n)
-        let eig = try LAPACK.symmetricTopEigen(c, n: n, k: k)
-        let w = spikeVector(alpha: alpha, n: n, spike: spike, key: key)
-        var ov = 0.0
-        for i in 0..<n { ov += eig.vectors[i] * w[i] }
-        return (eig.values[0], k > 1 ? eig.values[1] : eig.values[0], ov / Double(n).squareRoot(), sampleCount(alpha: alpha, n: n))
+        let d = try buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        return (d.values[0], d.eigenpairCount > 1 ? d.values[1] : d.values[0], d.spikeOverlaps[0], d.p)
     }
 }

@@ -48,6 +48,7 @@ public enum StreamPurpose: UInt64 {
     case spike = 1          // Gaussian W*
     case samples = 2        // c^μ and n^μ, one row μ per counter c1
     case initialisation = 3 // W, V starting point of one (β, λ) pair
+    case krylovStart = 4    // start block (and rank-loss replacements) of the exact path's block Lanczos
 }
 
 /// A 64-bit stream identifier: SplitMix64 finaliser (Steele, Lea & Flood 2014) chained over words.

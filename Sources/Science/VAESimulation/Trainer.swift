@@ -72,6 +72,8 @@ public struct SimulationResult: Sendable {
     public var beta: Double
     public var lambda: Double
     public var solver: Solver
+    /// The final parameters in C's eigenbasis (normalised, as the observables use them).
+    public var parameters: EigenParameters? = nil
 }
 
 /// f and its gradient in the eigenbasis (x = [ŵ, v̂, θ], length 2N + 1).
@@ -130,6 +132,9 @@ public enum Trainer {
         guard beta > 0, beta.isFinite else { throw SimulationError("beta must be > 0") }
         guard lambda >= 0, lambda.isFinite else { throw SimulationError("lambda must be ≥ 0") }
         guard options.tolerance >= 0, options.maxSteps >= 0 else { throw SimulationError("bad training options") }
+        guard options.solver == .exact || data.hasFullSpectrum else {
+            throw SimulationError("solver \(options.solver.rawValue) needs the full spectrum; this data set holds only its top (built for exact): use DataSet.build(..., solver: .\(options.solver.rawValue))")
+        }
         let t0 = Date()
         var r: SimulationResult
         switch options.solver {
@@ -154,7 +159,7 @@ public enum Trainer {
         let rel = gn / scale(data, beta: beta, mu: mu)
         return SimulationResult(observables: data.observables(p), steps: steps, gradNorm: gn, relativeGradNorm: rel,
                                 converged: converged && f.isFinite, seconds: 0, finiteLoss: f.isFinite, loss: f,
-                                beta: beta, lambda: lambda, solver: solver)
+                                beta: beta, lambda: lambda, solver: solver, parameters: p)
     }
 
     // MARK: exact
