@@ -110,7 +110,7 @@ struct SimulateCommand: ParsableCommand {
             let results: [SimulationResult]
             do {
                 let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spikeKind, key: key,
-                                             keepCovariance: solver == .adam)
+                                             solver: solver)
                 results = try Trainer.train(data, pairs: pairs, options: options)
             } catch {
                 throw runtimeFailure("simulation failed: \(error)")

@@ -111,11 +111,12 @@ public struct Grid: Sendable {
         return simulationIndex(theory: theoryIndex(alpha: a, beta: p / nLambda, lambda: p % nLambda), n: n, seed: r)
     }
 
-    /// Relative cost of a data set of (α, N) with the spec's solver.
+    /// Estimated cost (CPU seconds on the reference machine) of a data set of (α, N) with all its
+    /// (β, λ) pairs and the spec's solver: `exact` needs only the top of the spectrum (block
+    /// Krylov on the samples), gd/adam the full eigendecomposition (`DataSet.estimatedCost`).
     public func cost(alpha a: Int, n: Int) -> Double {
-        let nn = Double(spec.N[n])
-        let p = max(1, (spec.alpha[a] * nn).rounded())
-        return p * nn * nn + nn * nn * nn
+        DataSet.estimatedCost(alpha: spec.alpha[a], n: spec.N[n], solver: spec.solver, pairs: pairsPerUnit,
+                              rho: spec.rho, eta: spec.eta, adamSteps: spec.maxSteps ?? TrainingOptions.defaultMaxSteps(.adam))
     }
 
     /// Share of the estimated simulation cost per N (for --dry-run).

@@ -9,6 +9,7 @@
 // nodes are not kept apart: give each run its own --output.
 import Foundation
 import ResultsFile
+import VAESimulation
 
 public enum SafeOutput {
     /// Lexically and on disk: `path` may become a results file. Refuses (exit 2) a directory, a
@@ -151,18 +152,17 @@ public struct MemoryEstimate: CustomStringConvertible {
         if s.simulate {
             for a in s.alpha { for n in s.N { largest = max(largest, MemoryEstimate.dataSetBytes(alpha: a, n: n, grid: grid)) } }
         }
-        perRank = largest + 64e6   // + the process itself (runtime, libraries)
+        perRank = largest + 64e6   // + the process itself (runtime, libraries, MPI buffers)
         rank0 = results + reusedFileBytes + perRank
         available = MemoryEstimate.memAvailable()
         ranksOnNode = MemoryEstimate.ranksOnThisNode()
     }
 
-    /// Peak bytes of one data set: C and its eigenvectors (2·8N²), the eigen-solver workspace
-    /// (dsyevd: ≈ 2·8N² more), a block of samples (16 MiB), C kept for Adam (8N²).
+    /// Peak bytes of one data set with the spec's solver (`DataSet.estimatedPeakBytes`: C or the
+    /// samples, eigenvectors or a Krylov basis, workspace) plus its results.
     static func dataSetBytes(alpha: Double, n: Int, grid: Grid) -> Double {
-        let nn = Double(n)
-        return 4 * 8 * nn * nn + 16 * 1_048_576 + (grid.spec.solver == .adam ? 8 * nn * nn : 0)
-            + Double(grid.pairsPerUnit) * 8 * 20
+        DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: grid.spec.solver, rho: grid.spec.rho, eta: grid.spec.eta)
+            + Double(grid.pairsPerUnit) * Double(PayloadLayout.simulation) * 8 * 2
     }
 
     /// MemAvailable from /proc/meminfo (nil where unknown).

@@ -73,7 +73,7 @@ public struct UnitComputer: Sendable {
             if injectedFailures.contains(alpha.bitPattern) { throw SimulationError("injected failure (VAESWEEP_INJECT_FAILURE)") }
             let key = DataKey(rootSeed: spec.rootSeed, replicate: spec.seedIDs[r])
             let data = try DataSet.build(alpha: alpha, n: nn, rho: spec.rho, eta: spec.eta,
-                                         spike: spec.spike, key: key, keepCovariance: spec.solver == .adam)
+                                         spike: spec.spike, key: key, solver: spec.solver)
             let options = trainingOptions
             for pair in pairs {
                 do {
