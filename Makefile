@@ -23,6 +23,7 @@ NP ?= $(shell nproc)
 SPEC ?= cluster/specs/default.toml
 OUT ?= results/default.h5
 FIGURES ?= results/figures
+VALIDATION ?= results/validation.h5
 
 APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
 APT_openmpi := libopenmpi-dev openmpi-bin
@@ -74,7 +75,8 @@ run: deps build
 	$(MPIEXEC) $(BIN) run $(SPEC) --output $(OUT)
 	$(BIN) plot $(OUT) --out $(FIGURES)
 	$(BIN) summary $(OUT)
-	@echo "results: $(OUT)   figures: $(FIGURES)/"
+	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite
+	@echo "results: $(OUT)   validation: $(VALIDATION)   figures: $(FIGURES)/"
 
 bench: deps build
 	$(BENCH) all

@@ -14,6 +14,8 @@ final class OutputSafetyTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
     static let small = "[grid]\nalpha = [2.0]\nbeta = [1.0]\nlambda = [0.01]\nN = [30]\nseeds = 1\n"
+    /// Tens of seconds of work on two ranks: still running while a second run tries the output.
+    static let heavy = "[grid]\nalpha = [0.5, 1.0, 2.0, 3.0, 4.0, 6.0]\nbeta = [0.5, 1.0, 2.0]\nlambda = [0.01, 1.0]\nN = [700, 900]\nseeds = 4\n"
     /// A few seconds of work: long enough to interrupt or to overlap with a second run.
     static let slow = "[grid]\nalpha = [0.5, 1.0, 2.0, 3.0, 4.0]\nbeta = [0.5, 1.0, 2.0]\nlambda = [0.01, 1.0]\nN = [300, 500]\nseeds = 3\n"
 
@@ -102,7 +104,7 @@ final class OutputSafetyTests: XCTestCase {
     /// naming the path and the holder, also with --resume (what the batch script adds), and the
     /// first completes.
     func testASecondRunOnTheSameOutputIsRefused() throws {
-        let spec = try write(Self.slow)
+        let spec = try write(Self.heavy)
         let out = path("shared.h5")
         let env = ["HDF5_USE_FILE_LOCKING": "FALSE"]
         let first = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2, environment: env)
@@ -115,6 +117,7 @@ final class OutputSafetyTests: XCTestCase {
             XCTAssertTrue(second.stderr.contains("host ") && second.stderr.contains("pid "), second.stderr)
             XCTAssertLessThan(Date().timeIntervalSince(t0), 20, "refused at once, not after computing")
         }
+        XCTAssertTrue(first.isRunning, "the first run was still running during both attempts")
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 0)
         XCTAssertNotNil(try? HDF5File.open(out))

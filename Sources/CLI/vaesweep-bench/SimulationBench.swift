@@ -191,7 +191,7 @@ func runLargeNChild(_ args: [String]) throws {
         out["ritz"] = "\(r.ritzSteps)"; out["r1"] = f(r.residuals[0]); out["conv"] = "\(r.converged)"
         out["ell1"] = String(format: "%.17g", r.values[0])
     default:
-        throw SimulationError("largen-child: unknown kind \(kind)")
+        throw BenchError("largen-child: unknown kind \(kind)")
     }
     out["peak"] = f(peakBytes())
     print("RESULT " + out.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
@@ -208,7 +208,7 @@ private func child(_ args: [String]) throws -> [String: Double] {
     proc.waitUntilExit()
     guard proc.terminationStatus == 0, let text = String(data: data, encoding: .utf8),
           let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }) else {
-        throw SimulationError("largen child \(args) failed (status \(proc.terminationStatus))")
+        throw BenchError("largen child \(args) failed (status \(proc.terminationStatus))")
     }
     var r: [String: Double] = [:]
     for kv in line.dropFirst(7).split(separator: " ") {

@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import Sweep
 import ResultsFile
 
 /// `vaesweep validate RESULTS.h5 [--json] [--out FILE.h5]`: MODEL.md §7's finite-size
@@ -30,6 +31,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Also write the fits and verdicts to this new HDF5 file.")
     var out: String?
 
+    @Flag(help: "With --out: replace an existing file (through a fresh temporary file and a rename).")
+    var overwrite = false
+
     @Option(name: .long, help: "How many of the largest |z| to list.")
     var worst: Int = 10
 
@@ -43,7 +47,16 @@ struct ValidateCommand: ParsableCommand {
         if !data.hasSimulation { warn("\(results) holds no simulations: nothing to validate") }
         let v = Validation.compute(data)
         if let out {
-            do { try ValidationFile.write(v, to: out) } catch let e as ValidationFileError {
+            do {
+                if overwrite {
+                    try SafeOutput.checkTarget(out, role: "--out")
+                    try SafeOutput.replace(out) { tmp in try ValidationFile.write(v, to: tmp) }
+                } else {
+                    try ValidationFile.write(v, to: out)
+                }
+            } catch let e as Refusal {
+                throw ValidationError(e.description)
+            } catch let e as ValidationFileError {
                 if e.isBadInput { throw ValidationError(e.description) }
                 throw runtimeFailure(e.description)
             }

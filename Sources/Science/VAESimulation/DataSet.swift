@@ -33,9 +33,21 @@ public struct DataKey: Hashable, Sendable {
     }
 }
 
+/// A simulation that cannot run, with what kind of problem it is.
 public struct SimulationError: Error, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// A parameter outside its domain (α ≤ 0, β ≤ 0, …): bad input.
+        case invalidParameter
+        /// Given data that do not fit (a replayed matrix or weights of the wrong shape, non-finite values).
+        case invalidData
+        /// A request this data set cannot serve (a full-spectrum solver on a top-only data set).
+        case unsupported
+        /// A failure injected for tests (`VAESWEEP_INJECT_FAILURE`).
+        case injectedFault
+    }
+    public let kind: Kind
     public let description: String
-    public init(_ d: String) { description = d }
+    public init(_ d: String, kind: Kind = .invalidParameter) { description = d; self.kind = kind }
 }
 
 /// One sample, reduced to what training needs: the spectrum of C and the spike's projections.

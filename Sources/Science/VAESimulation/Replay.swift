@@ -38,10 +38,10 @@ public enum Replay {
     /// C = XᵀX/P, all its eigenpairs, the spike overlaps. `key` seeds only the default initial weights.
     public static func spectrum(x: [Double], p: Int, n: Int, spike: [Double], rho: Double, eta: Double,
                                 key: DataKey = DataKey()) throws -> SampleSpectrum {
-        guard p >= 1, n >= 1, x.count == p * n else { throw SimulationError("data matrix: expected \(p) × \(n) values, got \(x.count)") }
-        guard spike.count == n else { throw SimulationError("spike: length \(spike.count), expected N = \(n)") }
-        guard x.allSatisfy(\.isFinite) else { throw SimulationError("data matrix: non-finite value") }
-        guard spike.allSatisfy(\.isFinite) else { throw SimulationError("spike: non-finite value") }
+        guard p >= 1, n >= 1, x.count == p * n else { throw SimulationError("data matrix: expected \(p) × \(n) values, got \(x.count)", kind: .invalidData) }
+        guard spike.count == n else { throw SimulationError("spike: length \(spike.count), expected N = \(n)", kind: .invalidData) }
+        guard x.allSatisfy(\.isFinite) else { throw SimulationError("data matrix: non-finite value", kind: .invalidData) }
+        guard spike.allSatisfy(\.isFinite) else { throw SimulationError("spike: non-finite value", kind: .invalidData) }
         let t0 = Date()
         let c = BLAS.gram(x, rows: p, n: n, alpha: 1 / Double(p))
         let t1 = Date()
@@ -67,10 +67,10 @@ public enum Replay {
         let n = data.n, nd = Double(n), pd = Double(data.p)
         guard beta > 0, beta.isFinite else { throw SimulationError("beta must be > 0") }
         guard lambda >= 0, lambda.isFinite else { throw SimulationError("lambda must be ≥ 0") }
-        guard W0.count == n, V0.count == n else { throw SimulationError("initial weights: length \(W0.count), \(V0.count), expected N = \(n)") }
+        guard W0.count == n, V0.count == n else { throw SimulationError("initial weights: length \(W0.count), \(V0.count), expected N = \(n)", kind: .invalidData) }
         guard D0 > 0, D0.isFinite else { throw SimulationError("initial variance must be > 0") }
         guard steps >= 0 else { throw SimulationError("steps must be ≥ 0") }
-        guard let cov = data.covariance else { throw SimulationError("replay needs the covariance matrix") }
+        guard let cov = data.covariance else { throw SimulationError("replay needs the covariance matrix", kind: .unsupported) }
         let t0 = Date()
         let mu = lambda / data.alphaEffective
         let sc = data.ell1 + beta + mu

@@ -133,7 +133,7 @@ public enum Trainer {
         guard lambda >= 0, lambda.isFinite else { throw SimulationError("lambda must be ≥ 0") }
         guard options.tolerance >= 0, options.maxSteps >= 0 else { throw SimulationError("bad training options") }
         guard options.solver == .exact || data.hasFullSpectrum else {
-            throw SimulationError("solver \(options.solver.rawValue) needs the full spectrum; this data set holds only its top (built for exact): use DataSet.build(..., solver: .\(options.solver.rawValue))")
+            throw SimulationError("solver \(options.solver.rawValue) needs the full spectrum; this data set holds only its top (built for exact): use DataSet.build(..., solver: .\(options.solver.rawValue))", kind: .unsupported)
         }
         let t0 = Date()
         var r: SimulationResult

@@ -4,10 +4,21 @@ import Foundation
 import HDF5Kit
 import VAETheory
 
-/// A results file that cannot be read as the schema expects.
+/// A results file that cannot be read or written as the schema expects, with what kind of problem.
 public struct ResultsError: Error, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// No file at the path.
+        case missing
+        /// Not an HDF5 file, or not one this tool can open.
+        case notHDF5
+        /// An HDF5 file that does not follow the schema (a coordinate, attribute or shape is wrong).
+        case schema
+        /// Reading or writing failed part-way.
+        case io
+    }
+    public let kind: Kind
     public let description: String
-    public init(_ message: String) { description = message }
+    public init(_ message: String, kind: Kind = .schema) { description = message; self.kind = kind }
 }
 
 /// The observables stored per grid point, as named in the file (`theory_<q>`, `sim_<q>`).
@@ -173,9 +184,9 @@ public struct ResultsData: Sendable {
     /// Only the root attributes of a results file (cheap: no variable is read). Throws
     /// `ResultsError` naming the path when it is missing or not an HDF5 file.
     public static func readAttributes(path: String) throws -> [String: AttributeValue] {
-        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError("results file '\(path)' does not exist") }
+        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError("results file '\(path)' does not exist", kind: .missing) }
         let file: HDF5File
-        do { file = try HDF5File.open(path) } catch { throw ResultsError("'\(path)' is not an HDF5 file") }
+        do { file = try HDF5File.open(path) } catch { throw ResultsError("'\(path)' is not an HDF5 file", kind: .notHDF5) }
         defer { try? file.close() }
         return rootAttributes(of: file)
     }
@@ -184,11 +195,11 @@ public struct ResultsData: Sendable {
     /// missing coordinates, inconsistent shapes).
     public static func read(path: String) throws -> ResultsData {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ResultsError("results file '\(path)' does not exist")
+            throw ResultsError("results file '\(path)' does not exist", kind: .missing)
         }
         let file: HDF5File
         do { file = try HDF5File.open(path) } catch {
-            throw ResultsError("cannot open results file '\(path)' as HDF5: \(error)")
+            throw ResultsError("cannot open results file '\(path)' as HDF5: \(error)", kind: .notHDF5)
         }
         defer { try? file.close() }
         func coord(_ name: String) throws -> [Double] {
@@ -249,7 +260,7 @@ public struct ResultsData: Sendable {
         } catch let e as ResultsError {
             throw e
         } catch {
-            throw ResultsError("cannot read results file '\(path)': \(error)")
+            throw ResultsError("cannot read results file '\(path)': \(error)", kind: .io)
         }
     }
 }

@@ -70,7 +70,7 @@ public struct UnitComputer: Sendable {
         var out: [Double] = []
         out.reserveCapacity(pairs.count * PayloadLayout.simulation)
         do {
-            if injectedFailures.contains(alpha.bitPattern) { throw SimulationError("injected failure (VAESWEEP_INJECT_FAILURE)") }
+            if injectedFailures.contains(alpha.bitPattern) { throw SimulationError("injected failure (VAESWEEP_INJECT_FAILURE)", kind: .injectedFault) }
             let key = DataKey(rootSeed: spec.rootSeed, replicate: spec.seedIDs[r])
             let data = try DataSet.build(alpha: alpha, n: nn, rho: spec.rho, eta: spec.eta,
                                          spike: spec.spike, key: key, solver: spec.solver)
