@@ -12,7 +12,6 @@
 //   5. Sources/CLI       the `vaesweep` command-line tool and the benchmarks
 import PackageDescription
 
-let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 // The MPI family, chosen here and only here: VAESWEEP_MPI=openmpi (default, pkg-config `ompi`) or
 // mpich (pkg-config `mpich`; also Intel MPI, MVAPICH, Cray MPICH). Build each into its own
@@ -42,41 +41,41 @@ let package = Package(
         // 2. Safe Swift wrappers
         .target(name: "MPIKit", dependencies: ["CMPI"], path: "Sources/Wrappers/MPIKit"),
         .target(name: "HDF5Kit", dependencies: ["CHDF5"], path: "Sources/Wrappers/HDF5Kit"),
-        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], path: "Sources/Wrappers/LinearAlgebra", swiftSettings: swift5),
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"], path: "Sources/Wrappers/LinearAlgebra"),
 
         // 3. Science (pure Swift + BLAS, no MPI)
-        .target(name: "VAETheory", path: "Sources/Science/VAETheory", swiftSettings: swift5),
+        .target(name: "VAETheory", path: "Sources/Science/VAETheory"),
         .target(name: "VAESimulation", dependencies: ["VAETheory", "LinearAlgebra"],
-                path: "Sources/Science/VAESimulation", swiftSettings: swift5),
+                path: "Sources/Science/VAESimulation"),
 
         // 4. The study: results file, sweep, analysis
         .target(name: "ResultsFile", dependencies: ["HDF5Kit", "VAETheory"],
-                path: "Sources/Study/ResultsFile", swiftSettings: swift5),
+                path: "Sources/Study/ResultsFile"),
         .target(name: "Sweep",
                 dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",
                                .product(name: "TOMLKit", package: "TOMLKit")],
-                path: "Sources/Study/Sweep", swiftSettings: swift5),
+                path: "Sources/Study/Sweep"),
         .target(name: "Analysis", dependencies: ["ResultsFile", "VAETheory"],
-                path: "Sources/Study/Analysis", swiftSettings: swift5),
+                path: "Sources/Study/Analysis"),
 
         // 5. Command line
         .executableTarget(name: "vaesweep",
                           dependencies: ["Sweep", "ResultsFile", "Analysis", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          path: "Sources/CLI/vaesweep", swiftSettings: swift5),
+                          path: "Sources/CLI/vaesweep"),
 
         .executableTarget(name: "vaesweep-bench",
                           dependencies: ["Sweep", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra"],
-                          path: "Sources/CLI/vaesweep-bench", swiftSettings: swift5),
+                          path: "Sources/CLI/vaesweep-bench"),
 
         // Test programs and suites
         .executableTarget(name: "mpi-selftest", dependencies: ["MPIKit"], path: "Tests/MPISelfTest"),
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift5),
-        .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "TheoryTests", dependencies: ["VAETheory"], swiftSettings: swift5),
-        .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"], swiftSettings: swift5),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "ReplayTests", dependencies: ["Analysis", "VAESimulation", "VAETheory", "TestSupport"], swiftSettings: swift5),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "TheoryTests", dependencies: ["VAETheory"]),
+        .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "TestSupport"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Analysis", "VAESimulation", "VAETheory", "TestSupport"]),
     ]
 )

@@ -30,7 +30,7 @@ final class CoordinatorTests: XCTestCase {
 
     /// Run a coordinator on rank 0 of an in-memory network with `workers` worker threads.
     func runNetwork(grid: Grid, workers: Int, chunk: Int, drainAfter: Int? = nil,
-                    worker: ((InMemoryTransport, UnitComputer) throws -> Void)? = nil) throws -> (ResultStore, CoordinatorOutcome) {
+                    worker: (@Sendable (InMemoryTransport, UnitComputer) throws -> Void)? = nil) throws -> (ResultStore, CoordinatorOutcome) {
         let net = InMemoryNetwork(size: workers + 1)
         let computer = UnitComputer(grid: grid)
         let store = ResultStore(grid: grid)

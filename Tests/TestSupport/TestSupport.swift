@@ -90,7 +90,7 @@ public func startVaesweep(_ arguments: [String], ranks: Int? = nil, environment:
     let p = makeProcess(exe, args, extraEnvironment: environment)
     p.standardOutput = FileHandle.nullDevice
     if let stderrTo {
-        FileManager.default.createFile(atPath: stderrTo, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrTo, contents: nil)
         p.standardError = FileHandle(forWritingAtPath: stderrTo)
     } else {
         p.standardError = FileHandle.nullDevice

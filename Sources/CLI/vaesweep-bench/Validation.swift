@@ -21,7 +21,7 @@ func runValidation() throws {
     func keyOf(_ a: Int, _ n: Int, _ p: Int) -> String { "\(a)/\(n)/\(p)" }
     let t0 = Date()
     for (ai, alpha) in alphas.enumerated() {
-        for (ni, n) in ns.enumerated() {
+        for n in ns {
             for rep in 0..<reps {
                 let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones,
                                              key: DataKey(rootSeed: 1, replicate: rep),
@@ -96,13 +96,12 @@ func runValidation() throws {
     // Follow-up: is a missed target statistical? More replicates (5 … 44) at N = 2000 with the exact
     // minimiser of each sample (equal to gd to ~1e-7 above), top eigenpair only.
     if !followUp.isEmpty {
-        let extra = 40, n = 2000, ni = ns.firstIndex(of: n)!
+        let extra = 40, n = 2000
         print("follow-up at N = 2000, \(extra) more replicates (5 … 44; exact minimiser of each sample, top eigenpair only):")
         print("  α     β     λ   reference   mean ± se (40)     gap   gap/se   frac(Q<1e-8)  phase(theory)")
         // One top-of-spectrum per (α, replicate), shared by every point of that α.
         var byAlpha: [Double: [(ell1: Double, overlap: Double, p: Int)]] = [:]
         for alpha in Set(followUp.map { $0.0 }).sorted() {
-            let ai = alphas.firstIndex(of: alpha)!
             byAlpha[alpha] = try (reps..<(reps + extra)).map { rep in
                 let t = try DataSet.topSpectrum(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones,
                                                 key: DataKey(rootSeed: 1, replicate: rep))

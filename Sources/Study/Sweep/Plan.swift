@@ -40,7 +40,8 @@ public struct SweepPlan {
         for path in options.reuse {
             let attrs = try readResultsAttributes(path, role: "--reuse")
             try checkReusable(attrs, path: path, settings: settings)
-            reuseSizes = max(reuseSizes, Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) ?? 0)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            reuseSizes = max(reuseSizes, Double(size))
         }
         let journalExists = FileManager.default.fileExists(atPath: options.journalPath)
         if journalExists {

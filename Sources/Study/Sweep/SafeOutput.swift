@@ -106,9 +106,10 @@ public final class OutputLock {
         }
         self.fd = fd
         // This process holds the lock: record who it is for the next one that tries.
-        var host = [CChar](repeating: 0, count: 256)
+        var host = [UInt8](repeating: 0, count: 256)
         gethostname(&host, host.count - 1)
-        let info = Array("host \(String(cString: host)), pid \(getpid())\n".utf8)
+        let name = String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
+        let info = Array("host \(name), pid \(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, info, info.count, 0)
     }
