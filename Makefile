@@ -75,7 +75,7 @@ run: deps build
 	$(MPIEXEC) $(BIN) run $(SPEC) --output $(OUT)
 	$(BIN) plot $(OUT) --out $(FIGURES)
 	$(BIN) summary $(OUT)
-	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite
+	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite > /dev/null   # its report: summary above
 	@echo "results: $(OUT)   validation: $(VALIDATION)   figures: $(FIGURES)/"
 
 bench: deps build

@@ -201,6 +201,24 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try StudyFiles.intAttribute(out, "complete"), 1)
     }
 
+    /// 6b. Under mpirun: SIGUSR1 to mpirun is forwarded, the ranks drain and mpirun exits 3 (the
+    /// documented code); SIGTERM to mpirun also drains (partial file and journal written) but
+    /// Open MPI's mpirun then reports its own 1 — as the README says.
+    func testDrainUnderMpirun() throws {
+        let spec = try write(Self.slow)
+        for (sig, expected) in [(SIGUSR1, Int32(3)), (SIGTERM, Int32(1))] {
+            let out = path("mpi-\(sig).h5")
+            let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2)
+            waitForJournal(out + ".journal")
+            kill(p.processIdentifier, sig)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, expected, "signal \(sig)")
+            XCTAssertNotNil(try? HDF5File.open(out + ".partial"), "signal \(sig): partial file written")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".journal"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     /// 7a. A journal record with a valid checksum but a NaN where a phase code belongs crashed
     /// rank 0 ("Double value cannot be converted to Int8"). Now it counts as damaged: it and the
     /// intact records after it are dropped (and counted), their points computed again.
@@ -233,5 +251,23 @@ final class OutputSafetyTests: XCTestCase {
     func testAnUnwritableOutputDirectoryIsCaughtBeforeStarting() throws {
         let spec = try write(Self.small)
         assertOneLineRefusal(try runVaesweep(["run", spec, "--output", "/proc/x.h5"], ranks: 2), mentioning: ["/proc", "cannot create"])
+    }
+
+    /// 7c. A full disk: the journal's ENOSPC error named no file. Now it names the journal, the run
+    /// fails (exit 1) and no file carries the final name. A 64 KiB tmpfs stands in for the full
+    /// file system (the tests run as root, as CI does).
+    func testAFullDiskIsReportedWithTheJournalsName() throws {
+        let mnt = path("small-fs")
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: false)
+        let m = try runProcess("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt])
+        XCTAssertEqual(m.status, 0, "mounting a small tmpfs needs root: \(m.stderr)")
+        guard m.status == 0 else { return }
+        defer { _ = try? runProcess("/usr/bin/env", ["umount", mnt]) }
+        let spec = try write("[grid]\nalpha = { start = 0.5, stop = 4.0, count = 100 }\nbeta = { start = 0.1, stop = 3.0, count = 100 }\nlambda = [0.01]\n[simulation]\nrun = false\n")
+        let out = mnt + "/full.h5"
+        let r = try runVaesweep(["run", spec, "--output", out, "--quiet"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains(out + ".journal") && r.stderr.contains("No space left"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no file with the final name")
     }
 }
