@@ -68,10 +68,10 @@ final class LocalWorker: Sendable {
         jobPosted.signal()
     }
 
-    /// A finished result, waiting up to `timeout` seconds for one.
+    /// A finished result, waiting up to `timeout` seconds for one. Each result is posted with one
+    /// semaphore signal after it is stored, and taken only by consuming that signal.
     func take(timeout: Double) -> (WorkItem, [Double])? {
-        if let r = shared.state.withLock({ s -> (WorkItem, [Double])? in defer { s.result = nil }; return s.result }) { return r }
-        guard timeout > 0, resultPosted.wait(timeout: .now() + timeout) == .success else { return nil }
+        guard resultPosted.wait(timeout: .now() + max(0, timeout)) == .success else { return nil }
         return shared.state.withLock { s in defer { s.result = nil }; return s.result }
     }
 
@@ -187,8 +187,13 @@ public struct Coordinator {
             }
             progress()
             if !didSomething {
-                // Nothing from the other ranks: wait briefly on the local worker instead of spinning.
-                _ = try takeLocal(timeout: remoteActive > 0 ? 0.002 : 0.5)
+                // Nothing from the other ranks: wait briefly on the local worker (or, when it has
+                // nothing to do, just sleep) instead of spinning on a core the workers need.
+                if localBusy {
+                    _ = try takeLocal(timeout: remoteActive > 0 ? 0.002 : 0.5)
+                } else {
+                    usleep(2_000)
+                }
             }
         }
         progress(force: true)
