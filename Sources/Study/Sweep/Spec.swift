@@ -10,17 +10,17 @@ import VAETheory
 
 /// A validated sweep specification.
 public struct SweepSpec: Equatable, Sendable {
-    /// `model.rho`: the spike strength ρ ≥ 0 (MODEL.md §1). Default 1.
+    /// `model.rho`: the signal strength ρ ≥ 0 (MODEL.md §1). Default 1.
     public var rho: Double = 1
-    /// `model.eta`: the noise variance η > 0 (MODEL.md §1). Default 1.
+    /// `model.eta`: the noise strength (variance) η > 0 (MODEL.md §1). Default 1.
     public var eta: Double = 1
-    /// `model.spike`: how the planted direction's entries are drawn ("ones" or "gaussian"). Default ones.
+    /// `model.spike`: the spike W* ("ones", or "gaussian" rescaled to |W*|² = N; MODEL.md §1). Default ones.
     public var spike: Spike = .ones
     /// `grid.alpha`: the sample ratios α, ascending, distinct, in `alphaRange`.
     public var alpha: [Double] = []
     /// `grid.beta`: the KL weights β, ascending, distinct, in `betaRange`.
     public var beta: [Double] = []
-    /// `grid.lambda`: the decoder-norm penalties λ, ascending, distinct, in `lambdaRange`.
+    /// `grid.lambda`: the weight-decay strengths λ, ascending, distinct, in `lambdaRange`.
     public var lambda: [Double] = []
     /// `grid.N`: the simulated dimensions, ascending, distinct, in `nRange` (empty when not simulating).
     public var N: [Int] = []
