@@ -5,6 +5,7 @@ import ResultsFile
 
 /// An error that knows the process exit status it means.
 public protocol ExitCoded: Error, CustomStringConvertible {
+    /// The status the process exits with when this error ends it (see `ExitStatus`).
     var exitStatus: Int32 { get }
 }
 
@@ -46,7 +47,9 @@ public struct ProtocolError: ExitCoded {
     public var exitStatus: Int32 { ExitStatus.failure }
 }
 
+/// A journal that cannot be written or read is an I/O failure: exit 1.
 extension JournalError: ExitCoded { public var exitStatus: Int32 { ExitStatus.failure } }
+/// A grid too large to index is bad input: exit 2.
 extension GridSizeError: ExitCoded { public var exitStatus: Int32 { ExitStatus.badInput } }
 
 /// The process exit statuses of vaesweep (see the header of Runner.swift).

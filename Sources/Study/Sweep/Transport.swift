@@ -11,17 +11,26 @@ import Synchronization
 
 /// One message of the sweep protocol.
 public enum SweepMessage: Equatable, Sendable {
+    /// Worker → coordinator, first message: the worker's processor name, and whether it was already
+    /// asked to drain.
     case hello(host: String, interrupted: Bool)
+    /// Coordinator → worker: compute this item.
     case work(WorkItem)
+    /// Coordinator → worker: no more work; return.
     case stop
+    /// Worker → coordinator: the next chunk (at most `maxMessageDoubles` values) of the current item's payload.
     case resultPart([Double])
+    /// Worker → coordinator: the payload is complete; `interrupted` says whether a drain was requested.
     case resultEnd(interrupted: Bool)
 }
 
 /// A way to exchange `SweepMessage`s between the ranks of one sweep.
 public protocol SweepTransport: AnyObject {
+    /// This endpoint's rank (the coordinator is rank 0).
     var rank: Int { get }
+    /// Number of ranks, the coordinator included.
     var size: Int { get }
+    /// Send `message` to rank `destination`.
     func send(_ message: SweepMessage, to destination: Int) throws
     /// The next pending message from any rank, without blocking (nil when none).
     func poll() throws -> (source: Int, message: SweepMessage)?
