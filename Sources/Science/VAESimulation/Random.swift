@@ -70,7 +70,7 @@ public func streamID(_ words: [UInt64]) -> UInt64 {
 public struct GaussianStream: Sendable {
     /// The Philox key: the low and high 32 bits of the root seed.
     public let key: (UInt32, UInt32)
-    /// The stream id (`streamID` of the stream's key words), the high half of every counter.
+    /// The stream id (`streamID` of the stream's key words): the last two words of every Philox counter.
     public let stream: UInt64
 
     /// The stream `stream` under root seed `rootSeed`.

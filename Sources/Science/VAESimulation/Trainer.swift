@@ -72,7 +72,7 @@ public struct SimulationResult: Sendable {
     public var gradNorm: Double
     /// ‖g‖/(ℓ₁ + β + μ): the quantity compared with the tolerance.
     public var relativeGradNorm: Double
-    /// Whether the stopping rule was met within `maxSteps` with a finite loss (always true for exact).
+    /// Whether the stopping rule was met within `maxSteps` with a finite loss (exact: true unless the loss is non-finite).
     public var converged: Bool
     /// Wall-clock seconds for this (β, λ) pair (initial projection + training + observables).
     public var seconds: Double

@@ -22,7 +22,7 @@ import Foundation
 /// relative precision. Minima are compared by Δ, never by two totals (MODEL.md §4, ties): near a
 /// continuous transition Δ ≈ −1.5e-17 while ℒ ≈ 0.92 (ρ = η = λ = 1, α = 2, β = β_c − 1e-8).
 public struct ScalarSolution: Sendable, Equatable {
-    /// Encoder/decoder scalars a (≥ 0) and b (W = a√N v₁, V = b√N v₁), the encoder variance D, and ℒ.
+    /// Decoder and encoder scalars a (≥ 0) and b (W = a√N v₁, V = b√N v₁), the encoder variance D, and ℒ.
     public var a, b, D, loss: Double
     /// Δ = ℒ − β/2 (≤ 0 for a minimum that beats collapse).
     public var excess: Double

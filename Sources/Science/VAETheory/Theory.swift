@@ -26,9 +26,9 @@ public struct TheoryInput: Sendable, Equatable {
 
     /// Domain of α.
     public static let alphaRange: ClosedRange<Double> = 1e-3...1e6
-    /// Domain of β (β > 0: at β = 0 the KL term and D's stationarity degenerate).
+    /// Domain of β.
     public static let betaRange: ClosedRange<Double> = 1e-4...100
-    /// Domain of λ (λ = 0 allowed: then μ = 0 and `PointFlags.nullSpace` may apply).
+    /// Domain of λ (λ = 0 allowed; with α < 1 it raises `PointFlags.nullSpace`).
     public static let lambdaRange: ClosedRange<Double> = 0...100
     /// Domain of ρ (ρ = 0: no spike).
     public static let rhoRange: ClosedRange<Double> = 0...1e6

@@ -103,7 +103,7 @@ public final class MPITransport: SweepTransport {
         return (st.source, try receive(source: st.source, tag: st.tag))
     }
 
-    /// Wait for the next message from `source` (probing every 0.2 ms, so only the main thread calls MPI).
+    /// Wait for the next message from `source` (probing every 0.2 ms until one is there).
     public func receive(from source: Int) throws -> SweepMessage {
         while true {
             if let st = try comm.probe(UInt8.self, from: source) { return try receive(source: st.source, tag: st.tag) }
