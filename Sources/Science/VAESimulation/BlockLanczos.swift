@@ -39,7 +39,10 @@ public struct BlockLanczosResult: Sendable {
     public var vectorErrorBound: Double
 }
 
+/// Block Krylov (Lanczos) eigensolver for the top eigenpairs of a symmetric operator, used by the
+/// exact path (TopSpectrum.swift).
 public enum BlockLanczos {
+    /// The operator: for a `rows` × s row-major block (one vector per row), writes A applied to each row into `out` (same shape).
     public typealias Operator = (_ block: UnsafeBufferPointer<Double>, _ rows: Int, _ out: UnsafeMutableBufferPointer<Double>) -> Void
 
     /// Top eigenpairs of the symmetric s × s operator `apply` (maps a rows × s block to A·block).

@@ -10,6 +10,7 @@
 // Lanczos and dsyevr uses the same model, so it never depends on the machine.
 import Foundation
 
+/// Cost (reference-machine CPU seconds) and peak-memory estimates of a simulation unit (see the file header).
 public enum CostModel {
     /// Seconds per flop of level-3 BLAS (dgemm/dsyrk), per generated normal deviate, per flop of
     /// the full dsyevd (∝ N³) and of dsyevr for the top pair (tridiagonalisation ∝ N³).

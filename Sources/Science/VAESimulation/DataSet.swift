@@ -17,9 +17,11 @@ public struct DataKey: Hashable, Sendable {
     /// any stream derivation changes (points of different versions are never mixed).
     public static let streamVersion = 2
 
+    /// The root seed of the study (`simulation.seed`).
     public var rootSeed: UInt64
     /// Replicate id (the `seed` coordinate of a results file).
     public var replicate: Int
+    /// The key of replicate `replicate` under root seed `rootSeed`.
     public init(rootSeed: UInt64 = 1, replicate: Int = 0) {
         self.rootSeed = rootSeed; self.replicate = replicate
     }
@@ -35,6 +37,7 @@ public struct DataKey: Hashable, Sendable {
 
 /// A simulation that cannot run, with what kind of problem it is.
 public struct SimulationError: Error, CustomStringConvertible {
+    /// The category of a `SimulationError` (bad input vs. a data set that cannot serve the request).
     public enum Kind: Sendable {
         /// A parameter outside its domain (α ≤ 0, β ≤ 0, …): bad input.
         case invalidParameter
@@ -45,22 +48,31 @@ public struct SimulationError: Error, CustomStringConvertible {
         /// A failure injected for tests (`VAESWEEP_INJECT_FAILURE`).
         case injectedFault
     }
+    /// What kind of problem it is.
     public let kind: Kind
+    /// The message, naming the parameter or the data at fault.
     public let description: String
+    /// An error with message `d`, of kind `kind` (by default a parameter out of its domain).
     public init(_ d: String, kind: Kind = .invalidParameter) { description = d; self.kind = kind }
 }
 
 /// One sample, reduced to what training needs: the spectrum of C and the spike's projections.
 public struct SampleSpectrum: Sendable {
+    /// The dimension N.
     public let n: Int
     /// Number of samples P = round(α N).
     public let p: Int
     /// α as requested (grid value) and the effective P/N used in the loss.
     public let alpha: Double
+    /// P/N, the α the loss and the finite-N phase rule use (differs from `alpha` by the rounding of P).
     public var alphaEffective: Double { Double(p) / Double(n) }
+    /// The signal strength ρ the samples were drawn with.
     public let rho: Double
+    /// The noise strength η the samples were drawn with.
     public let eta: Double
+    /// The kind of spike W*.
     public let spike: Spike
+    /// The key of the data set's random streams.
     public let key: DataKey
     /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C (length N; only the first `eigenpairCount` are computed,
     /// the rest are 0 — the exact path computes the top two).
@@ -78,6 +90,7 @@ public struct SampleSpectrum: Sendable {
     public let traceOverN: Double
     /// Seconds spent generating the samples + dsyrk, and in the eigen-solve (+ projections).
     public let secondsCovariance: Double
+    /// Seconds in the eigen-solve and the spike projections.
     public let secondsEigen: Double
     /// Number of valid eigenpairs (N for the full spectrum; 2 on the exact path, no `vectors`).
     public let eigenpairCount: Int
@@ -98,6 +111,7 @@ public struct SampleSpectrum: Sendable {
         self.eigenpairCount = eigenpairCount ?? n; self.top = top
     }
 
+    /// ℓ₁, the top eigenvalue of C.
     public var ell1: Double { values[0] }
     /// θ = |v₁ · w*|, the sample overlap of the top eigenvector with the spike.
     public var theta: Double { abs(spikeOverlaps[0]) }
@@ -106,6 +120,7 @@ public struct SampleSpectrum: Sendable {
 
 }
 
+/// Building data sets (`SampleSpectrum`) from the random streams, and their cost and memory estimates.
 public enum DataSet {
     /// P = round(α N) (at least 1).
     public static func sampleCount(alpha: Double, n: Int) -> Int { max(1, Int((alpha * Double(n)).rounded())) }

@@ -9,9 +9,13 @@ import VAETheory
 
 /// Parameters in C's eigenbasis, normalised: ŵ = Uᵀ W/√N, v̂ = Uᵀ V/√N (so Q = |ŵ|²).
 public struct EigenParameters: Sendable {
+    /// ŵ = Uᵀ W/√N: the decoder's coordinates on C's eigenvectors (length N, eigenvalues descending).
     public var w: [Double]
+    /// v̂ = Uᵀ V/√N: the encoder's coordinates on C's eigenvectors (length N).
     public var v: [Double]
+    /// The encoder variance D > 0.
     public var D: Double
+    /// Parameters from their eigenbasis coordinates (no check that `w` and `v` have length N).
     public init(w: [Double], v: [Double], D: Double) {
         self.w = w
         self.v = v

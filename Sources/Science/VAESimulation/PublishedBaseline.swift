@@ -3,6 +3,7 @@
 import Foundation
 import LinearAlgebra
 
+/// The published training method, kept as a benchmark baseline (see the file header).
 public enum PublishedAdam {
     /// Run `steps` full-batch Adam steps (lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8) on the total loss L of
     /// MODEL.md §2 with the sample matrix `x` (P × N row-major), from W, V given, D = 1 (as log D).

@@ -68,9 +68,12 @@ public func streamID(_ words: [UInt64]) -> UInt64 {
 /// Standard normal deviates from Philox: deviate `2j` and `2j+1` of row `row` of stream `stream`
 /// come from the block with counter (j, row, stream.lo, stream.hi). Random access, no state.
 public struct GaussianStream: Sendable {
+    /// The Philox key: the low and high 32 bits of the root seed.
     public let key: (UInt32, UInt32)
+    /// The stream id (`streamID` of the stream's key words): the last two words of every Philox counter.
     public let stream: UInt64
 
+    /// The stream `stream` under root seed `rootSeed`.
     public init(rootSeed: UInt64, stream: UInt64) {
         key = (UInt32(truncatingIfNeeded: rootSeed), UInt32(truncatingIfNeeded: rootSeed >> 32))
         self.stream = stream

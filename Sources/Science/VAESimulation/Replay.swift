@@ -24,12 +24,15 @@ public enum AdamVariable: String, CaseIterable, Sendable {
 public struct ReplaySnapshot: Sendable {
     /// Adam steps taken so far.
     public var step: Int
+    /// The observables at this step (MODEL.md §3).
     public var observables: Observables
     /// ‖g‖ and ‖g‖/(ℓ₁ + β + μ), as `SimulationResult` defines them.
     public var gradNorm: Double
+    /// ‖g‖/(ℓ₁ + β + μ), the quantity the stopping rule compares with the tolerance.
     public var relativeGradNorm: Double
 }
 
+/// Replays a published training run (Adam on given data and weights) in this project's terms, step by step.
 public enum Replay {
     /// The smallest D the `.D` parametrisation keeps (D must stay positive, MODEL.md §6).
     public static let dFloor = 1e-8

@@ -26,6 +26,7 @@ import LinearAlgebra
 
 /// How the top of the spectrum of one data set was obtained (exact path).
 public struct TopSpectrumInfo: Sendable {
+    /// The eigensolvers of the exact path (the raw value is the name reported).
     public enum Method: String, Sendable {
         /// Block Lanczos on the sample matrix.
         case blockLanczos = "block_lanczos"
@@ -34,11 +35,13 @@ public struct TopSpectrumInfo: Sendable {
         /// dsyevr after block Lanczos failed its residual test within the basis cap.
         case fallback = "dsyevr_fallback"
     }
+    /// Which eigensolver produced the top pair.
     public var method: Method
     /// True when the P × P side G = X Xᵀ/P was used (α < 1).
     public var sampleSide: Bool
     /// Block size and block products of the Krylov method (0 for dense).
     public var blockSize: Int
+    /// Operator applications to blocks of the Krylov method (0 for dense).
     public var blockProducts: Int
     /// Full reads of X made by the eigensolver after generation (the generation pass excluded).
     public var passes: Int
@@ -50,13 +53,17 @@ public struct TopSpectrumInfo: Sendable {
     public var nearDegenerate: Bool
     /// Seconds generating the samples (with the fused first product) and in the eigensolver.
     public var secondsSamples: Double
+    /// Seconds in the eigensolver (after generation).
     public var secondsEigen: Double
 }
 
 /// The P × N sample matrix X of one data set (row μ = x^μ, row-major), the same rows as the gd path.
 public struct SampleMatrix: Sendable {
+    /// Number of samples P.
     public let p: Int
+    /// The dimension N.
     public let n: Int
+    /// The samples, P × N row-major (row μ is x^μ).
     public let x: [Double]
     /// Σ_μ |x^μ|² / (P N) = tr C / N.
     public let traceOverN: Double

@@ -18,6 +18,7 @@ import Foundation
 import VAETheory
 import LinearAlgebra
 
+/// How a (β, λ) pair is trained on one data set (the spec's `simulation.solver`).
 public enum Solver: String, CaseIterable, Sendable {
     /// Default. Full-batch gradient training from the random start, in C's eigenbasis (O(N) per
     /// step): limited-memory quasi-Newton (L-BFGS, 10 pairs) with a weak-Wolfe line search, so it
@@ -32,22 +33,28 @@ public enum Solver: String, CaseIterable, Sendable {
     case exact
 }
 
+/// What `Trainer.train` does: the solver and its stopping rule.
 public struct TrainingOptions: Sendable {
+    /// The solver.
     public var solver: Solver
     /// Stop when ‖g‖/(ℓ₁ + β + μ) ≤ tolerance.
     public var tolerance: Double
+    /// Step limit (L-BFGS iterations or Adam steps; ignored by `exact`); reaching it means not converged.
     public var maxSteps: Int
     /// Adam learning rate (published: 1e-3).
     public var learningRate: Double = 1e-3
     /// L-BFGS memory for `gd`.
     public var memory: Int = 10
 
+    /// Default tolerance of solver `s`: 1e-9 for gd and exact, 1e-6 for adam.
     public static func defaultTolerance(_ s: Solver) -> Double {
         switch s { case .gd: return 1e-9; case .adam: return 1e-6; case .exact: return 1e-9 }
     }
+    /// Default step limit of solver `s`: 100 000 for gd, 10 000 for adam, 0 for exact.
     public static func defaultMaxSteps(_ s: Solver) -> Int {
         switch s { case .gd: return 100_000; case .adam: return 10_000; case .exact: return 0 }
     }
+    /// Options of `solver`, with its default tolerance and step limit where nil is given.
     public init(solver: Solver = .gd, tolerance: Double? = nil, maxSteps: Int? = nil) {
         self.solver = solver
         self.tolerance = tolerance ?? TrainingOptions.defaultTolerance(solver)
@@ -55,13 +62,17 @@ public struct TrainingOptions: Sendable {
     }
 }
 
+/// The outcome of training one (β, λ) pair on one data set.
 public struct SimulationResult: Sendable {
+    /// The MODEL.md §3 observables at the final parameters, with the finite-N phase.
     public var observables: Observables
     /// Optimiser steps taken (L-BFGS iterations, Adam steps; 0 for exact).
     public var steps: Int
     /// Final ‖g‖ (see the file header) and ‖g‖/(ℓ₁ + β + μ).
     public var gradNorm: Double
+    /// ‖g‖/(ℓ₁ + β + μ): the quantity compared with the tolerance.
     public var relativeGradNorm: Double
+    /// Whether the stopping rule was met within `maxSteps` with a finite loss (exact: true unless the loss is non-finite).
     public var converged: Bool
     /// Wall-clock seconds for this (β, λ) pair (initial projection + training + observables).
     public var seconds: Double
@@ -69,8 +80,11 @@ public struct SimulationResult: Sendable {
     public var finiteLoss: Bool
     /// Final per-sample loss f (= ℒ of MODEL.md §4, constants dropped).
     public var loss: Double
+    /// The KL weight β of the pair.
     public var beta: Double
+    /// The weight decay λ of the pair.
     public var lambda: Double
+    /// The solver that produced the result.
     public var solver: Solver
     /// The final parameters in C's eigenbasis (normalised, as the observables use them).
     public var parameters: EigenParameters? = nil
@@ -112,6 +126,7 @@ struct EigenObjective {
     }
 }
 
+/// Training the linear β-VAE on a data set (see the file header): the random start and the three solvers.
 public enum Trainer {
     /// The random start of one (β, λ) pair, in the original basis: W, V with i.i.d. N(0,1)
     /// entries from the `initialisation` stream keyed by the data key and the bit patterns of β
@@ -127,6 +142,9 @@ public enum Trainer {
         try pairs.map { try train(data, beta: $0.beta, lambda: $0.lambda, options: options) }
     }
 
+    /// Train one (β, λ) pair on `data` with `options` from its random start (`initialParameters`).
+    /// Throws `SimulationError` for β ≤ 0, λ < 0, non-finite values or negative options, and (kind
+    /// `unsupported`) for gd/adam on a data set built with only the top of its spectrum.
     public static func train(_ data: SampleSpectrum, beta: Double, lambda: Double,
                              options: TrainingOptions) throws -> SimulationResult {
         guard beta > 0, beta.isFinite else { throw SimulationError("beta must be > 0") }

@@ -13,7 +13,9 @@ import Foundation
 /// label can match the N = ∞ phase there (the upper edge is where a learning overlap
 /// θ² ≈ 2(x − 1)/(1 + κ) first clears 9 c/N). Simulations pass the effective α = P/N.
 public enum FiniteNPhase {
+    /// Q below which a finite-N minimiser is labelled collapsed.
     public static let collapsedQ = 1e-8
+    /// The learning threshold: learning when N θ̂² > `sigmas2` · c(x) (MODEL.md §5).
     public static let sigmas2 = 9.0
 
     /// x = κ/√γ = (ρ/η)√α (x > 1: above BBP).

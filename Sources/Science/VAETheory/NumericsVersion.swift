@@ -4,6 +4,8 @@
 //   1  files without the attribute (first release)
 //   2  train distortion in excess of tr C − ℓ₁; loss ties by the difference to the collapsed
 //      point; finite-N phase rule of MODEL §5 with the critical window; point flags
+/// The numerics version of this code (see the history in the file header).
 public enum NumericsVersion {
+    /// The version this code writes as `numerics_version`.
     public static let current = 2
 }

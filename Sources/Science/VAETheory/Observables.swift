@@ -34,8 +34,10 @@ public struct Observables: Sendable, Equatable {
     /// (ℓ₁(1 − ab)² + a²D at the minimiser); test in excess of (N−1)η, i.e. on the one-dimensional
     /// source w*·x: ρ + η − 2(ηR + ρmd) + Q(ηE + ρd² + D).
     public var distTrain, distTest: Double
+    /// The phase: the N = ∞ rule of `Phase` for theory points, the finite-N rule (`FiniteNPhase`) for simulated ones.
     public var phase: Phase
 
+    /// Observables from their values (no consistency check).
     public init(m: Double, d: Double, Q: Double, E: Double, R: Double, D: Double,
                 epsG: Double, rateTrain: Double, rateTest: Double,
                 distTrain: Double, distTest: Double, phase: Phase) {

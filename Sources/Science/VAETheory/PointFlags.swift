@@ -4,7 +4,9 @@
 
 /// Caveats attached to one grid point.
 public struct PointFlags: OptionSet, Hashable, Sendable {
+    /// The bits: 1 critical window, 2 first-order coexistence, 4 null space, 8 not converged.
     public let rawValue: UInt8
+    /// Flags from their bits (unknown bits are kept).
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Inside the critical BBP window of MODEL.md §5: no sample-based phase label can match the

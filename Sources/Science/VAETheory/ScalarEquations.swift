@@ -22,8 +22,11 @@ import Foundation
 /// relative precision. Minima are compared by Δ, never by two totals (MODEL.md §4, ties): near a
 /// continuous transition Δ ≈ −1.5e-17 while ℒ ≈ 0.92 (ρ = η = λ = 1, α = 2, β = β_c − 1e-8).
 public struct ScalarSolution: Sendable, Equatable {
+    /// Decoder and encoder scalars a (≥ 0) and b (W = a√N v₁, V = b√N v₁), the encoder variance D, and ℒ.
     public var a, b, D, loss: Double
+    /// Δ = ℒ − β/2 (≤ 0 for a minimum that beats collapse).
     public var excess: Double
+    /// A stationary point from its scalars (`excess` defaults to 0, the collapsed point's).
     public init(a: Double, b: Double, D: Double, loss: Double, excess: Double = 0) {
         self.a = a; self.b = b; self.D = D; self.loss = loss; self.excess = excess
     }
@@ -31,11 +34,14 @@ public struct ScalarSolution: Sendable, Equatable {
     public var isCollapsed: Bool { a == 0 }
 }
 
+/// The scalar problem of MODEL.md §4 (see the file header): every stationary point, the minimiser, ℒ.
 public enum ScalarEquations {
 
     /// A stationary point with its stability (local minimum of ℒ or not).
     public struct StationaryPoint: Sendable, Equatable {
+        /// The stationary point.
         public var solution: ScalarSolution
+        /// Whether it is a local minimum of ℒ.
         public var isLocalMinimum: Bool
     }
 

@@ -5,9 +5,13 @@ import Foundation
 
 /// Bad theory input: `field` names the offending parameter ("alpha", "beta", "lambda", "rho", "eta").
 public struct TheoryInputError: Error, CustomStringConvertible {
+    /// The offending parameter: "alpha", "beta", "lambda", "rho" or "eta".
     public let field: String
+    /// Why it was refused (not finite, or outside its domain, with the value).
     public let message: String
+    /// An error about parameter `field`.
     public init(field: String, message: String) { self.field = field; self.message = message }
+    /// "field: message".
     public var description: String { "\(field): \(message)" }
 }
 
@@ -16,14 +20,22 @@ public struct TheoryInputError: Error, CustomStringConvertible {
 /// (The caps on ρ, η keep ℓ₁ ≤ ~1e9 so that every power of ℓ₁ in the cubic stays far from overflow and
 /// the observables, differences of O(ρ + η) terms, stay meaningful next to β ≥ 1e-4.)
 public struct TheoryInput: Sendable, Equatable {
+    /// Sample complexity α = P/N, KL weight β, weight decay λ, signal strength ρ, noise strength η
+    /// (MODEL.md §1–2); each inside its range below.
     public var alpha, beta, lambda, rho, eta: Double
 
+    /// Domain of α.
     public static let alphaRange: ClosedRange<Double> = 1e-3...1e6
+    /// Domain of β.
     public static let betaRange: ClosedRange<Double> = 1e-4...100
+    /// Domain of λ (λ = 0 allowed; with α < 1 it raises `PointFlags.nullSpace`).
     public static let lambdaRange: ClosedRange<Double> = 0...100
+    /// Domain of ρ (ρ = 0: no spike).
     public static let rhoRange: ClosedRange<Double> = 0...1e6
+    /// Domain of η.
     public static let etaRange: ClosedRange<Double> = 1e-6...1e6
 
+    /// A point after checking every parameter (`check`); throws `TheoryInputError` naming the first bad one.
     public init(alpha: Double, beta: Double, lambda: Double, rho: Double = 1, eta: Double = 1) throws {
         try TheoryInput.check("alpha", alpha, TheoryInput.alphaRange)
         try TheoryInput.check("beta", beta, TheoryInput.betaRange)
@@ -47,7 +59,9 @@ public struct TheoryInput: Sendable, Equatable {
 
 /// The theory's answer at one input point.
 public struct TheoryResult: Sendable {
+    /// The input point solved.
     public var input: TheoryInput
+    /// The N → ∞ observables and phase at the global minimiser (MODEL.md §3–4).
     public var observables: Observables
     /// Scalars of the global minimiser (a ≥ 0), top eigenvalue ℓ₁, overlap θ², loss ℒ(a).
     public var a, b, ell1, theta2, loss: Double
@@ -55,6 +69,7 @@ public struct TheoryResult: Sendable {
     public var metastable: Bool
     /// Δ = ℒ − β/2, the loss difference to the collapsed point (≤ 0; 0 when collapsed).
     public var lossExcess: Double
+    /// A result from its parts (as `Theory.solve` assembles them).
     public init(input: TheoryInput, observables: Observables, a: Double, b: Double, ell1: Double,
                 theta2: Double, loss: Double, metastable: Bool, lossExcess: Double = 0) {
         self.input = input; self.observables = observables; self.a = a; self.b = b
@@ -76,6 +91,7 @@ public enum TransitionKind: String, Sendable, CaseIterable {
 
 /// The collapse transition along β at fixed (ℓ₁, α, λ) (MODEL.md §4), μ = λ/α.
 public struct Transition: Sendable, Equatable {
+    /// None, continuous or first order.
     public var kind: TransitionKind
     /// β_c = ℓ₁/(1 + μ) − μ/ℓ₁: the collapsed point is a local minimum iff β > β_c (may be ≤ 0).
     public var stability: Double
@@ -87,6 +103,7 @@ public struct Transition: Sendable, Equatable {
     /// reported as the end where the non-zero minimum no longer exists); continuous: max(β_c, 0); none: 0.
     public var spinodal: Double
 
+    /// A transition from its parts (as `Theory.transition` computes them).
     public init(kind: TransitionKind, stability: Double, boundary: Double, spinodal: Double) {
         self.kind = kind; self.stability = stability; self.boundary = boundary; self.spinodal = spinodal
     }
@@ -97,6 +114,7 @@ public struct Transition: Sendable, Equatable {
     }
 }
 
+/// The asymptotic theory (MODEL.md §4): spectrum, minimiser, observables, collapse boundary, optimal β.
 public enum Theory {
 
     /// The N → ∞ minimiser at one input point.

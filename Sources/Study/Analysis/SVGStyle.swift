@@ -34,10 +34,15 @@ public enum Palette {
 
     /// Phase shading (fills) and phase markers (inks).
     public static let collapsedFill = "#d9d9d9"
+    /// Fill of the overlearning region.
     public static let overlearningFill = "#fdd0a2"
+    /// Fill of the learning region.
     public static let learningFill = "#c6dbef"
+    /// Marker/line colour of collapsed points.
     public static let collapsedInk = "#525252"
+    /// Marker/line colour of overlearning points.
     public static let overlearningInk = "#d94801"
+    /// Marker/line colour of learning points.
     public static let learningInk = "#08519c"
 }
 
@@ -82,8 +87,11 @@ public enum MarkerShape: String, CaseIterable, Sendable {
 public struct LineStyle: Sendable {
     /// Stroke colour, width in pixels, dash pattern (SVG `stroke-dasharray`) and opacity.
     public var color: String
+    /// Stroke width in pixels.
     public var width: Double
+    /// SVG `stroke-dasharray` (nil: solid).
     public var dash: String?
+    /// Stroke opacity in [0, 1] (written only when below 1).
     public var opacity: Double
     /// A line style (default width 1.8 px, solid, opaque).
     public init(color: String, width: Double = 1.8, dash: String? = nil, opacity: Double = 1) {
@@ -101,8 +109,11 @@ public struct LineStyle: Sendable {
 public struct MarkerStyle: Sendable {
     /// Shape, colour, nominal size in pixels and whether it is filled.
     public var shape: MarkerShape
+    /// Colour (any SVG colour string).
     public var color: String
+    /// Nominal size in pixels (≈ diameter).
     public var size: Double
+    /// Whether a closed shape is filled (else white with a coloured outline; open shapes are never filled).
     public var filled: Bool
     /// A marker style (default 8 px, filled).
     public init(shape: MarkerShape, color: String, size: Double = 8, filled: Bool = true) {

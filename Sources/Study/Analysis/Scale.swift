@@ -12,7 +12,9 @@ public enum ScaleKind: String, Sendable {
 public struct Scale: Sendable {
     /// Linear or log, the data domain and the pixel range it maps to.
     public var kind: ScaleKind
+    /// The data interval mapped (positive for a log scale).
     public var domain: (lo: Double, hi: Double)
+    /// The pixel interval it maps to (lo may exceed hi, as for y).
     public var range: (lo: Double, hi: Double)
 
     /// A scale from `domain` (data) to `range` (pixels).

@@ -31,9 +31,13 @@ public typealias SummaryRecord = [(key: String, value: SummaryValue)]
 public struct CoordinateInfo {
     /// Coordinate name, length, range and spacing ("log", "linear", "irregular", "single").
     public var name: String
+    /// Number of values.
     public var count: Int
+    /// Smallest value.
     public var min: Double
+    /// Largest value.
     public var max: Double
+    /// How the values are spaced: "log", "linear" (steps equal within 2 %), "irregular" or "single".
     public var spacing: String   // "log", "linear", "irregular", "single"
 }
 
@@ -42,12 +46,19 @@ public struct GapEntry {
     /// N, the quantity, the number of points compared, the largest and RMS gap, where the largest
     /// gap is and the seed statistics and theory value there.
     public var N: Int
+    /// The observable compared.
     public var quantity: String
+    /// Grid points with both a theory value and usable replicates at this N.
     public var points: Int
+    /// The largest |seed mean − theory|.
     public var maxGap: Double
+    /// The RMS of |seed mean − theory| over those points.
     public var rms: Double
+    /// Where the largest gap is.
     public var alpha: Double, beta: Double, lambda: Double
+    /// Usable replicates at that point.
     public var seeds: Int
+    /// The theory value, replicate mean and replicate standard deviation at that point.
     public var theory: Double, simMean: Double, simStd: Double
 }
 
@@ -55,13 +66,17 @@ public struct GapEntry {
 public struct ThresholdClaim {
     /// λ, the data source ("theory" or "simulation N=…"), the α checked and the expected ρ + η.
     public var lambda: Double
+    /// The data source: "theory" or "simulation N=…" (the largest N with data).
     public var source: String       // "theory" or "simulation N=…"
+    /// The largest α of the grid, where the claim is checked.
     public var alpha: Double
+    /// ρ + η, the α → ∞ threshold.
     public var expected: Double     // ρ + η
     /// Largest non-collapsed β and the next grid β (nil: beyond the grid).
     public var below: Double?
     /// The next grid β above and whether the bracket contains ρ + η.
     public var above: Double?
+    /// Whether below ≤ ρ + η ≤ above to within 1e-9·max(1, ρ + η) (false without a non-collapsed β or without `above`).
     public var holds: Bool
     /// Q extrapolated to zero from the two largest non-collapsed β.
     public var interpolated: Double?
@@ -74,13 +89,21 @@ public struct OptimalBetaClaim {
     /// λ, source, α, expected η, the grid argmin and min ε_g, its neighbours, whether it holds
     /// and the interpolated minimiser.
     public var lambda: Double
+    /// The data source: "theory" or "simulation N=…".
     public var source: String
+    /// The largest α of the grid, where the claim is checked.
     public var alpha: Double
+    /// η, the α → ∞ optimal β.
     public var expected: Double     // η
+    /// The grid β with the smallest ε_g.
     public var argmin: Double
+    /// That smallest ε_g.
     public var minEpsG: Double
+    /// The nearest β below and above `argmin` with a finite ε_g (nil: none).
     public var neighbours: (Double?, Double?)
+    /// Whether `argmin` is the grid β nearest η.
     public var holds: Bool
+    /// The minimiser interpolated between grid β (nil when it cannot be).
     public var interpolated: Double?
     /// How `interpolated` was obtained: "Q = √ρ m" (zero of Q − √ρ m) or "parabola".
     public var interpolation: String
@@ -92,13 +115,17 @@ public struct OptimalBetaClaim {
 public struct RDDistance {
     /// λ, source, α and the number of β compared.
     public var lambda: Double
+    /// The data source: "theory" or "simulation N=…".
     public var source: String
+    /// The largest α of the grid, where the distance is measured.
     public var alpha: Double
+    /// Number of β with a finite test rate and a finite, positive test distortion.
     public var points: Int
     /// Excess rate R − R_G(D) in nats: largest |·|, mean, minimum.
     public var maxAbs: Double
     /// Mean and minimum excess rate.
     public var mean: Double
+    /// Minimum excess rate (≥ 0 expected at finite α).
     public var min: Double
 }
 
@@ -106,11 +133,17 @@ public struct RDDistance {
 public struct Summary {
     /// The file, its model parameters, coordinates and completion counts.
     public var path: String
+    /// The study's ρ and η.
     public var rho: Double, eta: Double
+    /// Per coordinate of the file: name, length, range, spacing.
     public var coordinates: [CoordinateInfo]
+    /// Root attributes `points_done` and `points_total` (nil when absent).
     public var pointsDone: Int?, pointsTotal: Int?
+    /// Simulated points by status code (nil without a `status` variable).
     public var statusCounts: [Int8: Int]?
+    /// Finite theory ε_g values, and theory points in the grid.
     public var theoryFinite: Int, theoryTotal: Int
+    /// Whether the file holds simulation data.
     public var hasSimulation: Bool
     /// Largest |seed mean − theory| per N and quantity (raw gaps; not in the report, which gives verdicts).
     public var gaps: [GapEntry]
@@ -120,7 +153,9 @@ public struct Summary {
     public var completeness: Completeness?
     /// The three claims (per λ and data source).
     public var thresholds: [ThresholdClaim]
+    /// The optimal-β claims (per λ and data source).
     public var optimalBetas: [OptimalBetaClaim]
+    /// The rate–distortion distances (per λ and data source).
     public var rdDistances: [RDDistance]
 
     /// Quantities whose gaps are reported per N.

@@ -60,7 +60,9 @@ public enum Verdict: Int8, CaseIterable, Sendable {
 public struct SizeStats: Sendable, Equatable {
     /// System size, usable replicates (status ok, finite) and their mean.
     public var n: Int
+    /// Usable replicates (status ok, finite value).
     public var seeds: Int
+    /// Their mean.
     public var mean: Double
     /// Standard error sd/√seeds (ddof 1), NOT floored (NaN with fewer than 2 seeds).
     public var se: Double
@@ -74,9 +76,11 @@ public struct PointValidation: Sendable {
     public var quantity: String
     /// Grid indices and coordinates of the point.
     public var a: Int, b: Int, l: Int
+    /// The point's α, β and λ values.
     public var alpha: Double, beta: Double, lambda: Double
     /// The N = ∞ theory value and phase.
     public var theory: Double
+    /// The theory phase at the point (nil when not computed).
     public var phase: Phase?
     /// Per-N seed statistics (every N of the file, ascending).
     public var sizes: [SizeStats]
@@ -97,6 +101,7 @@ public struct PointValidation: Sendable {
     public var qInf: Double { fit?.qInf ?? .nan }
     /// se(q_∞) (inflated when χ²/dof > 1) and χ²/dof; NaN without a fit.
     public var seInf: Double { fit?.seInf ?? .nan }
+    /// χ²/dof of the finite-size fit (NaN without a fit).
     public var chi2PerDof: Double { fit?.chi2PerDof ?? .nan }
 }
 
@@ -117,7 +122,9 @@ public struct Validation: Sendable {
 
     /// The results file, its model parameters and grid.
     public var path: String
+    /// The study's ρ and η.
     public var rho: Double, eta: Double
+    /// The file's α, β and λ coordinates.
     public var alpha: [Double], beta: [Double], lam: [Double]
     /// System sizes of the file (ascending).
     public var nValues: [Int]

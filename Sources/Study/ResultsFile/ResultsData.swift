@@ -6,6 +6,7 @@ import VAETheory
 
 /// A results file that cannot be read or written as the schema expects, with what kind of problem.
 public struct ResultsError: Error, CustomStringConvertible {
+    /// The category of a `ResultsError` (callers pick messages and exit codes by it).
     public enum Kind: Sendable {
         /// No file at the path.
         case missing
@@ -16,8 +17,11 @@ public struct ResultsError: Error, CustomStringConvertible {
         /// Reading or writing failed part-way.
         case io
     }
+    /// What kind of problem it is.
     public let kind: Kind
+    /// The message, naming the file where one is involved.
     public let description: String
+    /// An error with `message`, of kind `kind` (by default a schema problem).
     public init(_ message: String, kind: Kind = .schema) { description = message; self.kind = kind }
 }
 
@@ -27,23 +31,33 @@ public let resultQuantities = Quantity.names
 /// A results file in memory. Theory arrays have shape (alpha, beta, lam); simulation arrays
 /// (alpha, beta, lam, N, seed); both row-major. Points not run are NaN (phases −1).
 public struct ResultsData: Sendable {
+    /// The file the data was read from ("" for data built in memory).
     public var path: String
+    /// The α coordinate values, in file order (ascending in files vaesweep writes).
     public var alpha: [Double]
+    /// The β coordinate values, in file order.
     public var beta: [Double]
+    /// The λ coordinate values (the file's `lam`), in file order.
     public var lam: [Double]
     /// System sizes and replicate indices (empty for a theory-only file).
     public var N: [Int]
+    /// The replicate (seed) ids, in file order.
     public var seeds: [Int]
+    /// The signal strength ρ of the study (root attribute `rho`).
     public var rho: Double
+    /// The noise strength η of the study (root attribute `eta`).
     public var eta: Double
     /// Root string attributes that were present (spike, solver, provenance …).
     public var attributes: [String: String]
     /// Every root attribute of the schema (`RootKey.kinds`) that was present, typed.
     public var rootAttributes: [String: AttributeValue] = [:]
+    /// Root attribute `points_done`, when present.
     public var pointsDone: Int?
+    /// Root attribute `points_total`, when present.
     public var pointsTotal: Int?
     /// `theory_<q>` by q; a quantity absent from the file is absent here.
     public var theory: [String: [Double]]
+    /// `theory_phase` (`Phase` raw values 0/1/2, −1 not computed).
     public var theoryPhase: [Int8]?
     /// `theory_metastable` (0/1, −1 not computed).
     public var theoryMetastable: [Int8]?
@@ -51,12 +65,15 @@ public struct ResultsData: Sendable {
     public var theoryFlags: [UInt8]?
     /// `sim_<q>` by q.
     public var sim: [String: [Double]]
+    /// `sim_phase` (`Phase` raw values 0/1/2; −1 when not run or when training threw).
     public var simPhase: [Int8]?
     /// `sim_flags`: `PointFlags` bit fields.
     public var simFlags: [UInt8]?
     /// `status` (nil in a theory-only file, or a file that lacks it: then finite values count as ok).
     public var status: [Int8]?
 
+    /// Data on the given coordinates; arrays left out are absent (no shape check here: the arrays
+    /// must have `theoryShape` / `simShape` elements when given).
     public init(path: String = "", alpha: [Double], beta: [Double], lam: [Double], N: [Int] = [], seeds: [Int] = [],
                 rho: Double, eta: Double, attributes: [String: String] = [:], pointsDone: Int? = nil, pointsTotal: Int? = nil,
                 theory: [String: [Double]] = [:], theoryPhase: [Int8]? = nil,
@@ -70,18 +87,24 @@ public struct ResultsData: Sendable {
 
     // MARK: shape helpers
 
+    /// (alpha, beta, lam) counts: the shape of every theory array.
     public var theoryShape: [Int] { [alpha.count, beta.count, lam.count] }
+    /// (alpha, beta, lam, N, seed) counts: the shape of every simulation array.
     public var simShape: [Int] { [alpha.count, beta.count, lam.count, N.count, seeds.count] }
+    /// Elements of each theory array.
     public var theoryCount: Int { theoryShape.reduce(1, *) }
+    /// Elements of each simulation array.
     public var simCount: Int { simShape.reduce(1, *) }
 
     /// Whether the file carries any simulation data at all.
     public var hasSimulation: Bool { !N.isEmpty && !seeds.isEmpty && !sim.isEmpty }
 
+    /// Row-major flat index of theory point (a, b, l); no range check.
     @inline(__always) public func theoryIndex(_ a: Int, _ b: Int, _ l: Int) -> Int {
         (a * beta.count + b) * lam.count + l
     }
 
+    /// Row-major flat index of simulated point (a, b, l, n, s); no range check.
     @inline(__always) public func simIndex(_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Int {
         (((a * beta.count + b) * lam.count + l) * N.count + n) * seeds.count + s
     }
@@ -267,10 +290,14 @@ public struct ResultsData: Sendable {
 
 /// Mean, standard deviation (sample, n − 1) and count of the finite values given.
 public struct SampleStats: Equatable {
+    /// Number of finite values.
     public let count: Int
+    /// Their mean (NaN when there are none).
     public let mean: Double
+    /// Their sample standard deviation with n − 1 (0 for one value, NaN for none).
     public let std: Double
 
+    /// The statistics of the finite entries of `values` (NaN and ±∞ are skipped).
     public init(_ values: [Double]) {
         let v = values.filter { $0.isFinite }
         count = v.count

@@ -6,6 +6,7 @@ import Foundation
 import HDF5Kit
 import VAETheory
 
+/// Writes a `ResultsData` as a new netCDF-4/HDF5 results file (see the file header).
 public enum ResultsWriter {
     /// Chunk shape for a variable: whole rows along the fast axes, at most ~256k elements.
     static func chunks(_ shape: [Int]) -> [Int] {

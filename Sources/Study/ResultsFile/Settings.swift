@@ -6,26 +6,37 @@ import Foundation
 
 /// The result-determining settings of a study (root attributes of a results file).
 public struct StudySettings: Equatable, Sendable {
+    /// The signal strength ρ.
     public var rho: Double
+    /// The noise strength η.
     public var eta: Double
+    /// `NumericsVersion.current` of the code that computed the points (MODEL.md §6).
     public var numericsVersion: Int64
     /// Simulation settings; nil for a theory-only study.
     public var simulation: Simulation?
 
+    /// The settings that also determine simulated points.
     public struct Simulation: Equatable, Sendable {
+        /// The spike kind ("ones" or "gaussian"; "?" when a file lacks it).
         public var spike: String
+        /// The solver ("gd", "adam" or "exact"; "?" when a file lacks it).
         public var solver: String
         /// Resolved values (a spec's "default" is stored as the number it means).
         public var tolerance: Double
+        /// The resolved step limit (−1 for a file written before it was stored).
         public var maxSteps: Int64
+        /// The root seed of every random stream.
         public var rootSeed: UInt64
+        /// `DataKey.streamVersion` of the random streams (MODEL.md §6).
         public var streamVersion: Int64
+        /// Settings of a simulating study, with `tolerance` and `maxSteps` already resolved.
         public init(spike: String, solver: String, tolerance: Double, maxSteps: Int64, rootSeed: UInt64, streamVersion: Int64) {
             self.spike = spike; self.solver = solver; self.tolerance = tolerance; self.maxSteps = maxSteps
             self.rootSeed = rootSeed; self.streamVersion = streamVersion
         }
     }
 
+    /// Settings of a study; `simulation` nil for theory only.
     public init(rho: Double, eta: Double, numericsVersion: Int64, simulation: Simulation?) {
         self.rho = rho; self.eta = eta; self.numericsVersion = numericsVersion; self.simulation = simulation
     }

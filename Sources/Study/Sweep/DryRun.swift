@@ -5,6 +5,7 @@ import ResultsFile
 /// random streams), grid sizes, work items, where the simulation cost goes, and the memory
 /// estimate checked before a run starts.
 public enum DryRun {
+    /// The report for grid `g` writing to `output`: one line per item, joined by newlines (no trailing one).
     public static func report(_ g: Grid, output: String) -> String {
         let s = g.spec
         func values(_ xs: [Double]) -> String { xs.map { String(format: "%.17g", $0) }.joined(separator: ", ") }

@@ -12,17 +12,21 @@ import VAESimulation
 /// One piece of work: a data set with the (β, λ) pairs still to train on it, or a block of theory
 /// points. Travels between ranks as `[Int]` (`encoded`).
 public struct WorkItem: Equatable, Sendable {
+    /// Which kind of points an item holds; the raw value is the item's first encoded integer.
     public enum Kind: Int, Sendable { case simulation = 0, theory = 1 }
+    /// Whether the item is a data set of simulated pairs or a block of theory points.
     public var kind: Kind
     /// Simulation: the data set index u; theory: −1.
     public var unit: Int
     /// Simulation: pair indices p = b·nλ + l (ascending); theory: flat theory indices (ascending).
     public var indices: [Int]
 
+    /// An item of `kind` for data set `unit` (−1 for theory) holding `indices` (no check against a grid).
     public init(kind: Kind, unit: Int, indices: [Int]) {
         self.kind = kind; self.unit = unit; self.indices = indices
     }
 
+    /// The wire form `[kind.rawValue, unit] + indices`, read back by `init?(encoded:grid:)`.
     public var encoded: [Int] { [kind.rawValue, unit] + indices }
 
     /// Decode and check against `grid` (nil for anything malformed or out of range).
@@ -44,24 +48,37 @@ public struct WorkItem: Equatable, Sendable {
 
 /// A grid too large to index (the counts overflow, or exceed what any machine could hold).
 public struct GridSizeError: Error, CustomStringConvertible {
+    /// The message naming which product of axis lengths is too large.
     public let description: String
 }
 
+/// The sweep's grid: axis lengths, point counts and the flat-index arithmetic of the file header
+/// (theory t, simulation s, data set u, pair p), all computed on the fly from the spec.
 public struct Grid: Sendable {
+    /// The spec whose axes the grid indexes.
     public let spec: SweepSpec
+    /// Number of α values.
     public var nAlpha: Int { spec.alpha.count }
+    /// Number of β values.
     public var nBeta: Int { spec.beta.count }
+    /// Number of λ values.
     public var nLambda: Int { spec.lambda.count }
+    /// Number of N values (0 when the spec does not simulate).
     public var nN: Int { spec.simulate ? spec.N.count : 0 }
+    /// Replicates (seeds) per (α, N) data set (0 when the spec does not simulate).
     public var nSeeds: Int { spec.simulate ? spec.seeds : 0 }
 
+    /// nα·nβ·nλ: the theory points.
     public let theoryPoints: Int
+    /// nα·nβ·nλ·nN·nSeeds: the simulated points (0 when the spec does not simulate).
     public let simulationPoints: Int
+    /// (β, λ) pairs trained on each data set: nβ·nλ.
     public var pairsPerUnit: Int { nBeta * nLambda }
     /// Data sets (α, N, replicate).
     public let simulationUnits: Int
     /// Theory points per theory work item.
     public let theoryBlock: Int
+    /// Theory plus simulated points: what `ResultStore.pointsTotal` counts towards.
     public var pointsTotal: Int { theoryPoints + simulationPoints }
 
     /// Largest number of points a grid may have (a 2⁴⁰-point grid is already 100 TB of results).
@@ -93,11 +110,15 @@ public struct Grid: Sendable {
 
     // MARK: indices
 
+    /// Flat theory index t = (a·nβ + b)·nλ + l of grid positions (a, b, l); no range check.
     public func theoryIndex(alpha a: Int, beta b: Int, lambda l: Int) -> Int { (a * nBeta + b) * nLambda + l }
+    /// Grid positions (a, b, l) of flat theory index `t` (the inverse of `theoryIndex`).
     public func theoryCoordinates(_ t: Int) -> (alpha: Int, beta: Int, lambda: Int) {
         (t / (nBeta * nLambda), (t / nLambda) % nBeta, t % nLambda)
     }
+    /// Flat simulation index s = (t·nN + n)·nSeeds + r of theory point `t`, N position `n`, replicate `r`.
     public func simulationIndex(theory t: Int, n: Int, seed r: Int) -> Int { (t * nN + n) * nSeeds + r }
+    /// Flat data set index u = (a·nN + n)·nSeeds + r of α position `a`, N position `n`, replicate `r`.
     public func unitIndex(alpha a: Int, n: Int, seed r: Int) -> Int { (a * nN + n) * nSeeds + r }
 
     /// The data set of simulation unit `u` (grid positions).

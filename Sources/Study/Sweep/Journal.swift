@@ -16,26 +16,37 @@ import Foundation
 
 /// The journal could not be created, read or appended to (an I/O failure, not bad input).
 public struct JournalError: Error, CustomStringConvertible {
+    /// What failed, naming the journal path and the system error.
     public let description: String
     init(_ d: String) { description = d }
 }
 
+/// An open journal file, appended to by rank 0 (one `append` per finished work item); `read`
+/// parses one. The descriptor is closed when the object is released.
 public final class Journal {
+    /// The first line of every journal of this format (version 2: value-keyed records).
     public static let header = "VAESWEEP-JOURNAL 2"
     static let magic: UInt64 = 0x4452_4F43_4552_4A56
 
+    /// The journal's path (`RunOptions.journalPath`, i.e. `OUTPUT.journal`).
     public let path: String
     private let fd: Int32
 
+    /// One intact record: a finished work item's points as `ResultStore.record` encodes them.
     public struct Record: Equatable {
+        /// Whether the values are simulated or theory points.
         public let kind: WorkItem.Kind
+        /// Per point its coordinate values, then its payload (`ResultStore.record(_:payload:)`).
         public let values: [Double]
     }
 
     /// What `read` found.
     public struct Contents {
+        /// The settings text the journal was started with (`StudySettings.serialized`).
         public var settings: String
+        /// The canonical spec the journal was started with (`SweepSpec.canonical`).
         public var canonicalSpec: String
+        /// Every intact record before the first damaged one, in file order.
         public var records: [Record]
         /// Byte offset where the intact part ends.
         public var validLength: UInt64

@@ -5,6 +5,7 @@ import Foundation
 import ResultsFile
 import VAESimulation
 
+/// `vaesweep merge`: combines results files of equal settings into one (see the file header).
 public enum Merge {
     /// Merge `inputs` into a new `ResultsData` (not written). Throws `Refusal` (exit 2) for
     /// inputs of different settings and for conflicting points.

@@ -9,13 +9,18 @@ import MPIKit
 import ResultsFile
 import VAESimulation
 
+/// A sweep checked and ready to run: made by `prepare` before MPI starts, run by `SweepRunner.run`.
 public struct SweepPlan {
+    /// The parsed spec being run.
     public let spec: SweepSpec
+    /// The spec's grid (sizes checked).
     public let grid: Grid
+    /// The command-line options of the run (output, --resume, --reuse, ...).
     public let options: RunOptions
     /// Held by launch rank 0 for the whole run.
     public private(set) var lock: OutputLock?
 
+    /// What `prepare` decided: run the sweep, or nothing is left to do.
     public enum Decision: Equatable {
         case run
         /// The output already holds this exact sweep, complete.

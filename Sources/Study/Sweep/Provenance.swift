@@ -6,7 +6,9 @@ import HDF5Kit
 import LinearAlgebra
 import MPIKit
 
+/// The provenance attributes of a results file: tool version, commit, libraries, ranks, hosts, times.
 public enum Provenance {
+    /// vaesweep's version, written as the root attribute `RootKey.toolVersion`.
     public static let toolVersion = "0.2.0"
 
     /// Compiler the tool was built with.
@@ -50,6 +52,7 @@ public enum Provenance {
         return "unknown"
     }
 
+    /// The current time as an ISO 8601 internet date-time (UTC, second resolution), e.g. for start/end times.
     public static func isoNow() -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

@@ -7,21 +7,30 @@ import VAETheory
 
 /// A journal record or reused point that is not what the schema allows.
 public struct PayloadError: Error, CustomStringConvertible {
+    /// What is wrong with the payload or record.
     public let description: String
     init(_ d: String) { description = d }
 }
 
+/// Rank 0's results of the whole grid in memory, with which points are done (see the file header).
+/// Not thread-safe: used by the coordinator's main thread only.
 public final class ResultStore {
+    /// The grid the store holds results for.
     public let grid: Grid
+    /// The results so far, in the results file's layout (unfinished points hold NaN / not-run codes).
     public private(set) var data: ResultsData
     /// Which theory points have a result (simulated points: `status` ≠ not run).
     public private(set) var theoryDone: [Bool]
+    /// Theory points that have a result.
     public private(set) var theoryDoneCount = 0
+    /// Simulated points whose status is not `notRun` (ok or failed).
     public private(set) var simDoneCount = 0
     /// Points copied from `--reuse` files (not computed by this output's runs).
     public private(set) var reusedTheory = 0
+    /// Simulated points copied from `--reuse` files.
     public private(set) var reusedSim = 0
 
+    /// An empty store for `grid`: every theory point missing, every simulated point not run.
     public init(grid: Grid) {
         self.grid = grid
         let s = grid.spec
@@ -30,9 +39,13 @@ public final class ResultStore {
         theoryDone = [Bool](repeating: false, count: grid.theoryPoints)
     }
 
+    /// Theory plus simulated points that have a result (failed simulated points count as done).
     public var pointsDone: Int { theoryDoneCount + simDoneCount }
+    /// All points of the grid (`Grid.pointsTotal`).
     public var pointsTotal: Int { grid.pointsTotal }
+    /// Whether every point has a result (some simulated ones may have failed).
     public var isComplete: Bool { pointsDone == pointsTotal }
+    /// Simulated points whose status is `failed`.
     public var failedPoints: Int { data.status?.lazy.filter { $0 == PointStatus.failed.rawValue }.count ?? 0 }
 
     // MARK: writing one point

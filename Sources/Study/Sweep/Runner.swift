@@ -15,11 +15,17 @@ import Synchronization
 let drainSignals = Atomic<Int>(0)
 let interruptSignals = Atomic<Int>(0)
 
+/// The command-line options of `vaesweep run` that concern the sweep itself.
 public struct RunOptions: Sendable {
+    /// Where the results file is written (`PATH`); the partial file and journal are named after it.
     public var outputPath: String
+    /// --resume: continue from the journal `PATH.journal`.
     public var resume = false
+    /// --retry-failed: with the journal, recompute the simulated points that failed.
     public var retryFailed = false
+    /// --quiet: no progress or status lines (errors and drain messages are still printed).
     public var quiet = false
+    /// Seconds between progress lines.
     public var progressInterval = 2.0
     /// Results files whose finished points are copied instead of computed.
     public var reuse: [String] = []
@@ -27,9 +33,12 @@ public struct RunOptions: Sendable {
     public var overwrite = false
     /// Start even when the memory estimate exceeds what the node has.
     public var force = false
+    /// Options for writing to `outputPath`, everything else at its default.
     public init(outputPath: String) { self.outputPath = outputPath }
 
+    /// Where an interrupted run writes its results: `PATH.partial`.
     public var partialPath: String { outputPath + ".partial" }
+    /// The journal of finished work: `PATH.journal`.
     public var journalPath: String { outputPath + ".journal" }
 }
 
@@ -85,29 +94,44 @@ final class LocalWorker: Sendable {
 
 /// What the coordinator ended with.
 public struct CoordinatorOutcome {
+    /// Whether every point of the grid has a result (false when drained).
     public var complete: Bool
+    /// Processor names of rank 0 and of every rank that said hello (may repeat).
     public var hosts: [String]
+    /// Points computed in this run (not counting those known at its start).
     public var pointsComputed: Int
 }
 
 /// Rank 0's loop over a transport: hands out `work`, records results into the store and the
 /// journal, computes on its own thread meanwhile. Testable in memory (`InMemoryNetwork`).
 public struct Coordinator {
+    /// How rank 0 talks to the other ranks.
     public let transport: SweepTransport
+    /// Where results go (also the source of `pointsDone` for progress).
     public let store: ResultStore
+    /// Where each finished item is appended before the next is handed out (nil: none).
     public var journal: Journal?
+    /// Computes a work item's payload on rank 0's own worker thread.
     public var compute: @Sendable (WorkItem) -> [Double]
+    /// Polled before each item is handed out; true stops handing out work (a drain).
     public var interrupted: () -> Bool
+    /// Rank 0's processor name, the first of the outcome's `hosts`.
     public var host: String
+    /// Receives progress lines (nil: silent).
     public var log: ((String) -> Void)?
+    /// Minimum seconds between progress lines.
     public var progressInterval = 2.0
 
+    /// A coordinator over `transport` with the given store, journal and local compute.
     public init(transport: SweepTransport, store: ResultStore, journal: Journal?, host: String,
                 compute: @escaping @Sendable (WorkItem) -> [Double], interrupted: @escaping () -> Bool) {
         self.transport = transport; self.store = store; self.journal = journal; self.host = host
         self.compute = compute; self.interrupted = interrupted
     }
 
+    /// Hand out `work` in order (to rank 0's worker thread and every other rank of `transport`) until it
+    /// is done or `interrupted()`, recording each result; then stop every rank. Throws `ProtocolError`
+    /// for a bad or unexpected message, and journal and transport errors.
     public func run(work: [WorkItem]) throws -> CoordinatorOutcome {
         var next = 0
         var hosts = [host]
@@ -224,6 +248,7 @@ public struct Coordinator {
     }
 }
 
+/// Running a prepared sweep on MPI, and the drain signals.
 public enum SweepRunner {
     /// Whether a drain was requested (SIGTERM, SIGUSR1, SIGINT).
     public static var drainRequested: Bool { drainSignals.load(ordering: .relaxed) != 0 }

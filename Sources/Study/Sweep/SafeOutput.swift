@@ -11,6 +11,7 @@ import Foundation
 import ResultsFile
 import VAESimulation
 
+/// Output-path checks and crash-safe writing of results files (see the file header).
 public enum SafeOutput {
     /// Lexically and on disk: `path` may become a results file. Refuses (exit 2) a directory, a
     /// path ending in "/", a symlink, a missing or unwritable parent directory; the last is
@@ -82,6 +83,7 @@ public enum SafeOutput {
 
 /// An exclusive lock on an output path for the life of this object (or the process).
 public final class OutputLock {
+    /// The lock file held: `OUTPUT.lock` (it holds "host NAME, pid PID" of the holder).
     public let path: String
     private let fd: Int32
 
@@ -141,8 +143,11 @@ public struct MemoryEstimate: CustomStringConvertible {
     public var perRank: Double
     /// MemAvailable of this node and the ranks on it (when the launcher says).
     public var available: Double?
+    /// Ranks sharing this node, from the launcher's environment (1 when none says).
     public var ranksOnNode: Int
 
+    /// Estimate the memory of a sweep over `grid` that also loads a reused file of `reusedFileBytes`
+    /// bytes on rank 0; reads MemAvailable and the launcher's ranks per node.
     public init(grid: Grid, reusedFileBytes: Double = 0) {
         // Results: per theory point 11 doubles + phase, metastable, flags (+ a done flag);
         // per simulated point 14 doubles + phase, status, flags; the writer converts steps.
@@ -188,6 +193,7 @@ public struct MemoryEstimate: CustomStringConvertible {
 
     static func gib(_ b: Double) -> String { String(format: "%.2f GiB", b / 1_073_741_824) }
 
+    /// One line: rank 0's and each other rank's estimate, and the memory available on this node.
     public var description: String {
         var s = "memory estimate: rank 0 \(MemoryEstimate.gib(rank0)) (results + one data set), each other rank \(MemoryEstimate.gib(perRank))"
         if let available {

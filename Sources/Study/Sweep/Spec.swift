@@ -10,33 +10,51 @@ import VAETheory
 
 /// A validated sweep specification.
 public struct SweepSpec: Equatable, Sendable {
+    /// `model.rho`: the signal strength ρ ≥ 0 (MODEL.md §1). Default 1.
     public var rho: Double = 1
+    /// `model.eta`: the noise strength (variance) η > 0 (MODEL.md §1). Default 1.
     public var eta: Double = 1
+    /// `model.spike`: the spike W* ("ones", or "gaussian" rescaled to |W*|² = N; MODEL.md §1). Default ones.
     public var spike: Spike = .ones
+    /// `grid.alpha`: the sample ratios α, ascending, distinct, in `alphaRange`.
     public var alpha: [Double] = []
+    /// `grid.beta`: the KL weights β, ascending, distinct, in `betaRange`.
     public var beta: [Double] = []
+    /// `grid.lambda`: the weight-decay strengths λ, ascending, distinct, in `lambdaRange`.
     public var lambda: [Double] = []
+    /// `grid.N`: the simulated dimensions, ascending, distinct, in `nRange` (empty when not simulating).
     public var N: [Int] = []
     /// Replicate ids, ascending (`seeds = 5` → 0…4; `[5, 6, 7]`; `{ start = 5, count = 10 }`).
     public var seedIDs: [Int] = []
     /// Number of replicates.
     public var seeds: Int { seedIDs.count }
+    /// `simulation.run`: whether the simulation is run next to the theory. Default true.
     public var simulate: Bool = true
+    /// `simulation.solver`: how each simulated point is trained (gd, adam or exact). Default gd.
     public var solver: Solver = .gd
+    /// `simulation.seed`: the root of every random stream (≥ 0). Default 1.
     public var rootSeed: UInt64 = 1
+    /// `simulation.tolerance` in (0, 1), or nil for the solver's default (`TrainingOptions.defaultTolerance`).
     public var tolerance: Double? = nil
+    /// `simulation.max_steps` in 1 … 1e9, or nil for the solver's default (`TrainingOptions.defaultMaxSteps`).
     public var maxSteps: Int? = nil
+    /// `output.path`, when the spec names one (not part of the canonical form).
     public var outputPath: String? = nil
     /// The TOML text as given (stored in the results file for provenance).
     public var text: String = ""
 
+    /// An empty spec with the defaults above and no grid values (use `parse` or `load` for a valid one).
     public init() {}
 
     /// Domains: those of the theory engine, so every grid point is solvable.
     public static let alphaRange = TheoryInput.alphaRange
+    /// Allowed β values (the theory engine's domain).
     public static let betaRange = TheoryInput.betaRange
+    /// Allowed λ values (the theory engine's domain).
     public static let lambdaRange = TheoryInput.lambdaRange
+    /// Allowed values of N.
     public static let nRange = 2...100_000
+    /// Largest number of replicate ids in `grid.seeds`.
     public static let maxSeeds = 1_000_000
 
     /// A canonical, order-fixed text of everything that determines the numbers (not the output

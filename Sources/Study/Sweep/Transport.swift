@@ -11,17 +11,26 @@ import Synchronization
 
 /// One message of the sweep protocol.
 public enum SweepMessage: Equatable, Sendable {
+    /// Worker → coordinator, first message: the worker's processor name, and whether it was already
+    /// asked to drain.
     case hello(host: String, interrupted: Bool)
+    /// Coordinator → worker: compute this item.
     case work(WorkItem)
+    /// Coordinator → worker: no more work; return.
     case stop
+    /// Worker → coordinator: the next chunk (at most `maxMessageDoubles` values) of the current item's payload.
     case resultPart([Double])
+    /// Worker → coordinator: the payload is complete; `interrupted` says whether a drain was requested.
     case resultEnd(interrupted: Bool)
 }
 
 /// A way to exchange `SweepMessage`s between the ranks of one sweep.
 public protocol SweepTransport: AnyObject {
+    /// This endpoint's rank (the coordinator is rank 0).
     var rank: Int { get }
+    /// Number of ranks, the coordinator included.
     var size: Int { get }
+    /// Send `message` to rank `destination`.
     func send(_ message: SweepMessage, to destination: Int) throws
     /// The next pending message from any rank, without blocking (nil when none).
     func poll() throws -> (source: Int, message: SweepMessage)?
@@ -42,14 +51,18 @@ public final class MPITransport: SweepTransport {
     }
     let comm: Communicator
     let grid: Grid
+    /// This process's rank in `comm`.
     public var rank: Int { comm.rank }
+    /// Number of ranks in `comm`.
     public var size: Int { comm.size }
 
+    /// The protocol over `comm`; received work items are checked against `grid`.
     public init(comm: Communicator, grid: Grid) {
         self.comm = comm
         self.grid = grid
     }
 
+    /// Send `message` to rank `d` (blocking MPI send; throws the MPI error).
     public func send(_ message: SweepMessage, to d: Int) throws {
         switch message {
         case let .hello(host, interrupted): try comm.send([interrupted ? 1 : 0] + Array(host.utf8), to: d, tag: Tag.hello)
@@ -83,11 +96,14 @@ public final class MPITransport: SweepTransport {
         }
     }
 
+    /// Probe for a message from any rank; nil when none is pending. Throws `ProtocolError` for an
+    /// unknown tag or a malformed work item.
     public func poll() throws -> (source: Int, message: SweepMessage)? {
         guard let st = try comm.probe(UInt8.self) else { return nil }
         return (st.source, try receive(source: st.source, tag: st.tag))
     }
 
+    /// Wait for the next message from `source` (probing every 0.2 ms until one is there).
     public func receive(from source: Int) throws -> SweepMessage {
         while true {
             if let st = try comm.probe(UInt8.self, from: source) { return try receive(source: st.source, tag: st.tag) }
@@ -101,16 +117,19 @@ public final class MPITransport: SweepTransport {
 /// Mailboxes for `size` in-process ranks; `endpoint(rank)` is one rank's transport. Thread-safe:
 /// each rank may run on its own thread.
 public final class InMemoryNetwork: Sendable {
+    /// Number of in-process ranks.
     public let size: Int
     private let boxes: Mutex<[[(source: Int, message: SweepMessage)]]>
     private let arrivals: [DispatchSemaphore]
 
+    /// A network of `size` empty mailboxes.
     public init(size: Int) {
         self.size = size
         boxes = Mutex(Array(repeating: [], count: size))
         arrivals = (0..<size).map { _ in DispatchSemaphore(value: 0) }
     }
 
+    /// The transport of rank `rank` (each call makes a new endpoint on the same mailboxes).
     public func endpoint(_ rank: Int) -> InMemoryTransport { InMemoryTransport(rank: rank, network: self) }
 
     func post(_ m: SweepMessage, from s: Int, to d: Int) {
@@ -130,18 +149,23 @@ public final class InMemoryNetwork: Sendable {
 
 /// One rank's end of an `InMemoryNetwork`.
 public final class InMemoryTransport: SweepTransport, @unchecked Sendable {
+    /// This endpoint's rank.
     public let rank: Int
     let network: InMemoryNetwork
+    /// Number of ranks of the network.
     public var size: Int { network.size }
     init(rank: Int, network: InMemoryNetwork) {
         self.rank = rank
         self.network = network
     }
+    /// Post `message` into rank `d`'s mailbox; throws `ProtocolError` when there is no rank `d`.
     public func send(_ message: SweepMessage, to d: Int) throws {
         guard d >= 0, d < size else { throw ProtocolError("no rank \(d)") }
         network.post(message, from: rank, to: d)
     }
+    /// The oldest pending message from any rank, or nil.
     public func poll() throws -> (source: Int, message: SweepMessage)? { network.take(for: rank, from: nil) }
+    /// Block until a message from `source` arrives and take the oldest one.
     public func receive(from source: Int) throws -> SweepMessage {
         while true {
             if let m = network.take(for: rank, from: source) { return m.message }

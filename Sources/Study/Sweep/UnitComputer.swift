@@ -12,21 +12,27 @@ public enum PayloadLayout {
     public static let theory = Quantity.count + 3
     /// 11 observables, phase, steps, gradient norm, seconds, status, flags.
     public static let simulation = Quantity.count + 6
+    /// Payload values per point of an item of kind `k`.
     public static func width(_ k: WorkItem.Kind) -> Int { k == .theory ? theory : simulation }
 }
 
+/// Computes work items into payloads on any rank (see the file header): theory points with
+/// `Theory.solve`, simulated data sets with VAESimulation.
 public struct UnitComputer: Sendable {
+    /// The grid whose indices the work items use.
     public let grid: Grid
     /// Fault injection for tests of failure handling: the data sets of these α values fail as if
     /// their sample could not be built (`VAESWEEP_INJECT_FAILURE=α[,α…]`; never set in production).
     let injectedFailures: Set<UInt64>
 
+    /// A computer for `grid`; reads the test-only `VAESWEEP_INJECT_FAILURE` from the environment.
     public init(grid: Grid) {
         self.grid = grid
         let env = ProcessInfo.processInfo.environment["VAESWEEP_INJECT_FAILURE"] ?? ""
         injectedFailures = Set(env.split(separator: ",").compactMap { Double($0)?.bitPattern })
     }
 
+    /// The training options of every simulated point: the spec's solver, tolerance and step limit.
     public var trainingOptions: TrainingOptions {
         TrainingOptions(solver: grid.spec.solver, tolerance: grid.spec.tolerance, maxSteps: grid.spec.maxSteps)
     }

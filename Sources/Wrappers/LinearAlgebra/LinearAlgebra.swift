@@ -12,20 +12,28 @@ internal import COpenBLAS
 
 /// A LAPACK routine reported failure (`info != 0`) or the arguments were inconsistent.
 public struct LinearAlgebraError: Error, CustomStringConvertible {
+    /// The LAPACK routine that failed, e.g. "dsyevd".
     public let routine: String
+    /// LAPACK's `info` (0 when the problem was caught before the call, e.g. an oversized workspace).
     public let info: Int
+    /// What was being computed (sizes, workspace query or not).
     public let detail: String
+    /// An error of `routine` with LAPACK's `info` and a human-readable `detail`.
     public init(routine: String, info: Int, detail: String) {
         self.routine = routine; self.info = info; self.detail = detail
     }
+    /// "ROUTINE failed (info = INFO): DETAIL".
     public var description: String { "\(routine) failed (info = \(info)): \(detail)" }
 }
 
 /// Eigenpairs of a symmetric matrix, eigenvalues in DESCENDING order.
 /// `vectors` holds eigenvector j contiguously at `vectors[j*n ..< (j+1)*n]` (unit length).
 public struct SymmetricEigen: Sendable {
+    /// The dimension of the matrix (length of each eigenvector).
     public let n: Int
+    /// The eigenvalues, largest first (all n of them, or the k largest from `symmetricTopEigen`).
     public let values: [Double]
+    /// The eigenvectors, one per eigenvalue, each contiguous (n × `values.count` elements).
     public let vectors: [Double]
 
     /// Eigenvector `j` (0 = largest eigenvalue) as a new array.
@@ -50,9 +58,11 @@ func workspace(_ count: Int, routine: String, n: Int) throws -> Int32 {
     return v
 }
 
+/// The BLAS calls vaesweep uses (OpenBLAS, row-major) and OpenBLAS's thread and build settings.
 public enum BLAS {
     /// Number of threads OpenBLAS uses (set `OPENBLAS_NUM_THREADS=1` per MPI rank).
     public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// Set the number of OpenBLAS threads for this process (traps when `n` exceeds Int32).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(int32(n, "threads")) }
     /// OpenBLAS build configuration string (for provenance), e.g. "OpenBLAS 0.3.21 ...".
     public static var configuration: String { String(cString: openblas_get_config()) }
@@ -171,6 +181,7 @@ public enum BLAS {
     }
 }
 
+/// The LAPACK symmetric eigensolvers vaesweep uses (all eigenpairs, or the top k).
 public enum LAPACK {
     /// Largest n for which ``symmetricEigen(_:n:)`` can run (its workspace 1 + 6n + 2n² must fit
     /// LAPACK's 32-bit integers).
