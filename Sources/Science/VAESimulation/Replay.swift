@@ -53,7 +53,10 @@ public enum Replay {
         let omega = BLAS.matvec(eig.vectors, rows: n, cols: n, spike.map { $0 * invSqrtN })
         var tr = 0.0
         for i in 0..<n { tr += c[i * n + i] }
-        return SampleSpectrum(n: n, p: p, alpha: Double(p) / Double(n), rho: rho, eta: eta, spike: .ones, key: key,
+        // The kind label: all ones is the published spike; any other given vector is labelled
+        // .gaussian (the vector itself, which is what every computation uses, is `spikeVector`).
+        let kind: Spike = spike.allSatisfy { $0 == 1 } ? .ones : .gaussian
+        return SampleSpectrum(n: n, p: p, alpha: Double(p) / Double(n), rho: rho, eta: eta, spike: kind, key: key,
                               values: eig.values, vectors: eig.vectors, spikeOverlaps: omega, spikeVector: spike,
                               covariance: c, traceOverN: tr / Double(n),
                               secondsCovariance: t1.timeIntervalSince(t0), secondsEigen: Date().timeIntervalSince(t1))

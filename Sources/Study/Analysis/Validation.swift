@@ -107,10 +107,7 @@ public struct PointValidation: Sendable {
 
 /// MODEL.md §5's critical BBP window at (α, ρ, η, N): 1 − N^(−1/3) < κ/√γ < 1 + (4.5 (1 + κ)²/N)^(1/3).
 public func inCriticalWindow(alpha: Double, rho: Double, eta: Double, n: Int) -> Bool {
-    let kappa = rho / eta
-    let x = kappa * alpha.squareRoot()
-    let nd = Double(n)
-    return 1 - pow(nd, -1.0 / 3) < x && x < 1 + pow(4.5 * (1 + kappa) * (1 + kappa) / nd, 1.0 / 3)
+    FiniteNPhase.isCritical(n: n, alpha: alpha, rho: rho, eta: eta)   // the one definition (VAETheory)
 }
 
 /// The validation of a whole results file (MODEL.md §7).

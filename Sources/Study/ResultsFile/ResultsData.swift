@@ -238,13 +238,13 @@ public struct ResultsData: Sendable {
             return try ds.read(Int64.self).map { Int($0) }
         }
         do {
-            let alpha = try coord("alpha"), beta = try coord("beta"), lam = try coord("lam")
-            let N = try intCoord("N"), seeds = try intCoord("seed")
+            let alpha = try coord(Variable.alpha), beta = try coord(Variable.beta), lam = try coord(Variable.lambda)
+            let N = try intCoord(Variable.N), seeds = try intCoord(Variable.seed)
             func scalar(_ name: String) -> Double? {
                 guard file.hasAttribute(name), let v = try? file.attribute(name, as: Double.self).first else { return nil }
                 return v
             }
-            guard let rho = scalar("rho"), let eta = scalar("eta") else {
+            guard let rho = scalar(RootKey.rho), let eta = scalar(RootKey.eta) else {
                 throw ResultsError("results file '\(path)' lacks the root attributes 'rho' and 'eta'")
             }
             var data = ResultsData(path: path, alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds, rho: rho, eta: eta)
@@ -266,18 +266,18 @@ public struct ResultsData: Sendable {
                 return try ds.read(T.self)
             }
             for q in resultQuantities {
-                if let v = try array("theory_" + q, Double.self, shape: data.theoryShape) { data.theory[q] = v }
+                if let v = try array(Variable.theory(q), Double.self, shape: data.theoryShape) { data.theory[q] = v }
             }
-            data.theoryPhase = try array("theory_phase", Int8.self, shape: data.theoryShape)
-            data.theoryMetastable = try array("theory_metastable", Int8.self, shape: data.theoryShape)
-            data.theoryFlags = try array("theory_flags", UInt8.self, shape: data.theoryShape)
+            data.theoryPhase = try array(Variable.theoryPhase, Int8.self, shape: data.theoryShape)
+            data.theoryMetastable = try array(Variable.theoryMetastable, Int8.self, shape: data.theoryShape)
+            data.theoryFlags = try array(Variable.theoryFlags, UInt8.self, shape: data.theoryShape)
             if !N.isEmpty && !seeds.isEmpty {
                 for q in resultQuantities + SimExtra.names {
-                    if let v = try array("sim_" + q, Double.self, shape: data.simShape) { data.sim[q] = v }
+                    if let v = try array(Variable.sim(q), Double.self, shape: data.simShape) { data.sim[q] = v }
                 }
-                data.simPhase = try array("sim_phase", Int8.self, shape: data.simShape)
-                data.status = try array("status", Int8.self, shape: data.simShape)
-                data.simFlags = try array("sim_flags", UInt8.self, shape: data.simShape)
+                data.simPhase = try array(Variable.simPhase, Int8.self, shape: data.simShape)
+                data.status = try array(Variable.status, Int8.self, shape: data.simShape)
+                data.simFlags = try array(Variable.simFlags, UInt8.self, shape: data.simShape)
             }
             return data
         } catch let e as ResultsError {

@@ -3,7 +3,6 @@
 // exit 2 before any MPI work starts.
 import Foundation
 import ResultsFile
-import ResultsFile
 import TOMLKit
 import VAESimulation
 import VAETheory
