@@ -46,7 +46,7 @@ final class GrowingStudyTests: XCTestCase {
         let cases: [(String, String, Int, Int, Int, Int)] = [
             ("alpha inserted", spec(alpha: "[0.5, 1.0, 2.0]"), 8, 16, 12, 24),
             ("replicates added", spec(seeds: "[0, 1, 5]"), 8, 16, 8, 24),
-            ("N added", spec(N: "[30, 40]"), 8, 16, 8, 32),
+            ("N added below", spec(N: "[20, 30]"), 8, 16, 8, 32),
             ("beta and lambda added", spec(beta: "[0.5, 1.0, 1.5]", lambda: "[0.0, 0.01, 1.0]"), 8, 16, 18, 36),
         ]
         for (k, (name, text, tShared, sShared, tTotal, sTotal)) in cases.enumerated() {
