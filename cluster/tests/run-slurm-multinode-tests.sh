@@ -44,10 +44,8 @@ SBATCH_SCRIPT=$CLUSTER/slurm/sweep.sbatch
 NTESTS=7
 
 PASSED=0 FAILED=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T0=$SECONDS
-pass() { PASSED=$((PASSED + 1)); printf 'PASS %s (%ds)\n' "$1" $((SECONDS - T0)); }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL %s (%ds): %s\n' "$1" $((SECONDS - T0)) "$2"; }
-summary() { echo "$PASSED passed, $FAILED failed"; }
 setup_fail() { echo "FAIL setup: $1"; FAILED=$NTESTS; summary; exit 1; }
 
 while IFS='=' read -r name _; do
@@ -96,30 +94,7 @@ export OPENBLAS_NUM_THREADS=1
 # ---- spec: the same small sweep as run-slurm-tests.sh (a few seconds on 2 cores) ------------
 cp "$CLUSTER/specs/slurm-test.toml" "$W/spec.toml" || setup_fail "cluster/specs/slurm-test.toml missing"
 
-# ---- helpers (as in run-slurm-tests.sh) -----------------------------------------------------
-h5_datasets() { h5ls "$1" 2>/dev/null | awk '$2 == "Dataset" { print $1 }' | sort; }
-NONDETERMINISTIC=${VS_NONDETERMINISTIC:-sim_seconds}
-h5_same_data() {
-    local a=$1 b=$2 n names_a names_b
-    names_a=$(h5_datasets "$a"); names_b=$(h5_datasets "$b")
-    [ -n "$names_a" ] || { echo "no datasets in $a"; return 1; }
-    [ "$names_a" = "$names_b" ] || { echo "dataset names differ: [${names_a//$'\n'/ }] vs [${names_b//$'\n'/ }]"; return 1; }
-    grep -qx status <<<"$names_a" || { echo "no 'status' dataset in $a"; return 1; }
-    grep -q '^sim_' <<<"$names_a" || { echo "no sim_* dataset in $a"; return 1; }
-    for n in $names_a; do
-        [[ " $NONDETERMINISTIC " == *" $n "* ]] && continue
-        h5diff -q --exclude-attribute "/$n" "$a" "$b" "/$n" "/$n" >/dev/null 2>&1 || {
-            echo "dataset /$n differs: $(h5diff -n 3 --exclude-attribute "/$n" "$a" "$b" "/$n" "/$n" 2>&1 | head -6 | tr '\n' ' ')"
-            return 1
-        }
-    done
-}
-# Values of dataset $2 in file $1, one per line.
-h5_values() {
-    local tmp; tmp=$(mktemp "$W/values.XXXXXX")
-    h5dump -y -w 0 -d "/$2" -o "$tmp" "$1" >/dev/null 2>&1 || { rm -f "$tmp"; return 1; }
-    tr -s ', ' '\n' <"$tmp" | grep -v '^$'; rm -f "$tmp"
-}
+# ---- helpers (the shared ones are in lib.sh) -------------------------------------------------
 # Root attribute $2 of file $1 (a string), e.g. hosts.
 h5_attr() { python3 -c 'import h5py,sys; v=h5py.File(sys.argv[1],"r").attrs[sys.argv[2]]; print(v.decode() if isinstance(v,bytes) else v)' "$1" "$2" 2>/dev/null; }
 # Number of points recorded in a journal (layout: "VAESWEEP-JOURNAL 2", two length-prefixed
@@ -142,31 +117,10 @@ while pos + 24 <= len(b):
 print(points)
 PY
 }
-submit() {
-    local dir=$1; shift
-    local -a opts=()
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
-    shift
-    (cd "$dir" && sbatch --parsable "${opts[@]}" "$SBATCH_SCRIPT" "$@") | cut -d';' -f1
-}
-joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
-show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
 job_field() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 # vaesweep's own resume line "resuming: K/M points ..." (not the batch script's "resuming the
 # interrupted sweep"): prints K, fails if the line is missing.
 resumed_units() { joblog "$1" "$2" | sed -nE 's/^(\[vaesweep\] )?resuming: ([0-9]+)\/([0-9]+) points.*/\2/p' | head -1 | grep .; }
-wait_growth() {
-    local f=$1 deadline=$((SECONDS + $2)) id=$3 size0=
-    while :; do
-        if [ -s "$f" ]; then
-            local size; size=$(stat -c %s "$f" 2>/dev/null || echo 0)
-            if [ -z "$size0" ]; then size0=$size; elif ((size > size0)); then return 0; fi
-        fi
-        ((SECONDS >= deadline)) && return 1
-        [ -z "$(squeue -h -j "$id" -o %T 2>/dev/null)" ] && return 1
-        sleep 0.1
-    done
-}
 
 # ---- reference: plain mpirun on one node (the host), outside SLURM ---------------------------
 T0=$SECONDS
