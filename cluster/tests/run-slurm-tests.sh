@@ -165,7 +165,7 @@ test2() {
     st=$(vs_wait_job "$id" 90) || { fail "$name" "resubmitted job $id did not finish: $st"; return; }
     [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "resubmitted job $id ended $st"; show_log "$dir" "$id"; return; }
     err=$(resumed_from_journal "$dir" "$id") || { fail "$name" "resubmitted job did not resume: $err"; show_log "$dir" "$id"; return; }
-    echo "     resubmitted job resumed with $err units from the journal"
+    echo "     resubmitted job resumed with $err points from the journal"
     [ -f "$dir/results.h5" ] || { fail "$name" "no results.h5 after resuming"; return; }
     for f in results.h5.partial results.h5.journal results.h5.tmp; do
         [ -e "$dir/$f" ] && { fail "$name" "leftover $f after the resumed run"; return; }
