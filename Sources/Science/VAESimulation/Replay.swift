@@ -116,13 +116,8 @@ public enum Replay {
             done += 1
             b1t *= b1; b2t *= b2
             let c1 = 1 / (1 - b1t), c2 = 1 / (1 - b2t)
-            for i in 0..<n {
-                let gw = pd * gW[i], gv = pd * gV[i]
-                mW[i] = b1 * mW[i] + (1 - b1) * gw; vW[i] = b2 * vW[i] + (1 - b2) * gw * gw
-                mV[i] = b1 * mV[i] + (1 - b1) * gv; vV[i] = b2 * vV[i] + (1 - b2) * gv * gv
-                W[i] -= learningRate * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
-                V[i] -= learningRate * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
-            }
+            Trainer.adamStepWV(W: &W, V: &V, gW: gW, gV: gV, scale: pd, mW: &mW, vW: &vW, mV: &mV, vV: &vV,
+                               b1: b1, b2: b2, c1: c1, c2: c2, lr: learningRate, eps: eps)
             switch variable {
             case .logD:
                 let gt = pd * gD * D

@@ -326,13 +326,8 @@ public enum Trainer {
             b1t *= b1; b2t *= b2
             let c1 = 1 / (1 - b1t), c2 = 1 / (1 - b2t)
             // Gradient of the TOTAL loss L = P · f.
-            for i in 0..<n {
-                let gw = pd * gW[i], gv = pd * gV[i]
-                mW[i] = b1 * mW[i] + (1 - b1) * gw; vW[i] = b2 * vW[i] + (1 - b2) * gw * gw
-                mV[i] = b1 * mV[i] + (1 - b1) * gv; vV[i] = b2 * vV[i] + (1 - b2) * gv * gv
-                W[i] -= lr * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
-                V[i] -= lr * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
-            }
+            adamStepWV(W: &W, V: &V, gW: gW, gV: gV, scale: pd, mW: &mW, vW: &vW, mV: &mV, vV: &vV,
+                       b1: b1, b2: b2, c1: c1, c2: c2, lr: lr, eps: eps)
             let gt = pd * gT
             mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
             th -= lr * (mT * c1) / ((vT * c2).squareRoot() + eps)
@@ -340,6 +335,22 @@ public enum Trainer {
         var x = data.toEigenbasis(W) + data.toEigenbasis(V) + [th]
         if !finite { for i in 0..<x.count where !x[i].isFinite { x[i] = .nan } }
         return finish(data, x: x, beta: beta, lambda: lambda, mu: mu, steps: steps, converged: converged, solver: .adam)
+    }
+
+    /// One Adam update of W and V (the published optimiser, MODEL.md §6): moments from the
+    /// gradients `scale · gW`, `scale · gV`, bias corrections `c1`, `c2` = 1/(1 − βᵗ). Shared by
+    /// `adam` and `Replay.adam`, so both take exactly the same steps.
+    @inline(__always)
+    static func adamStepWV(W: inout [Double], V: inout [Double], gW: [Double], gV: [Double], scale pd: Double,
+                           mW: inout [Double], vW: inout [Double], mV: inout [Double], vV: inout [Double],
+                           b1: Double, b2: Double, c1: Double, c2: Double, lr: Double, eps: Double) {
+        for i in 0..<W.count {
+            let gw = pd * gW[i], gv = pd * gV[i]
+            mW[i] = b1 * mW[i] + (1 - b1) * gw; vW[i] = b2 * vW[i] + (1 - b2) * gw * gw
+            mV[i] = b1 * mV[i] + (1 - b1) * gv; vV[i] = b2 * vV[i] + (1 - b2) * gv * gv
+            W[i] -= lr * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
+            V[i] -= lr * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
+        }
     }
 
     /// C = U diag(ℓ) Uᵀ when the data set did not keep C.
