@@ -172,12 +172,11 @@ final class SweepRunTests: XCTestCase {
         for (k, v) in a { XCTAssertEqual(v, b[k], "resumed run differs in \(k)") }
     }
 
-    /// Wait until the journal at `path` holds more than its header (a first finished unit).
+    /// Wait until the journal at `path` holds a first complete record (a finished work item).
     func waitForFirstRecord(_ path: String, spec: String) {
-        let headerBytes = 64 + SweepSpec.parseUnchecked(spec).canonical.utf8.count
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > headerBytes { return }
+            if let c = try? Journal.read(path: path), !c.records.isEmpty { return }
             usleep(5_000)
         }
         XCTFail("no journal record within 60 s")
@@ -281,8 +280,4 @@ final class SweepRunTests: XCTestCase {
         let base = (((2 * 3 + 0) * 2 + 0) * 2 + 1) * 2
         XCTAssertEqual(printed.last!, (sim[base] + sim[base + 1]) / 2, accuracy: 1e-15)
     }
-}
-
-extension SweepSpec {
-    static func parseUnchecked(_ s: String) -> SweepSpec { try! SweepSpec.parse(s) }
 }
