@@ -89,17 +89,8 @@ public enum Replay {
         var gD = 0.0, gnorm = 0.0
         // per-sample gradient at the current point (gW, gV, gD = ∂f/∂D) and ‖g‖
         func gradient() {
-            symmetricTimesPair(cov, n: n, W, V, &CW, &CV)
-            var Q = 0.0, S = 0.0
-            for i in 0..<n { Q += W[i] * W[i]; S += V[i] * CV[i] }
-            Q /= nd; S /= nd
-            let a = S + D + mu, bq = Q + beta
-            var g2 = 0.0
-            for i in 0..<n {
-                gW[i] = (a * W[i] - CV[i]) / nd
-                gV[i] = (bq * CV[i] + mu * V[i] - CW[i]) / nd
-                g2 += gW[i] * gW[i] + gV[i] * gV[i]
-            }
+            let (bq, g2) = Trainer.weightGradient(cov: cov, W: W, V: V, D: D, beta: beta, mu: mu,
+                                                  CW: &CW, CV: &CV, gW: &gW, gV: &gV)
             gD = 0.5 * (bq - beta / D)
             gnorm = (nd * g2 + gD * gD).squareRoot()
         }

@@ -305,18 +305,8 @@ public enum Trainer {
         var steps = 0, converged = false, finite = true
         var b1t = 1.0, b2t = 1.0
         while true {
-            symmetricTimesPair(cov, n: n, W, V, &CW, &CV)
-            var Q = 0.0, S = 0.0
-            for i in 0..<n { Q += W[i] * W[i]; S += V[i] * CV[i] }
-            Q /= nd; S /= nd
             let D = exp(th)
-            let a = S + D + mu, bq = Q + beta
-            var g2 = 0.0
-            for i in 0..<n {
-                gW[i] = (a * W[i] - CV[i]) / nd
-                gV[i] = (bq * CV[i] + mu * V[i] - CW[i]) / nd
-                g2 += gW[i] * gW[i] + gV[i] * gV[i]
-            }
+            let (bq, g2) = weightGradient(cov: cov, W: W, V: V, D: D, beta: beta, mu: mu, CW: &CW, CV: &CV, gW: &gW, gV: &gV)
             let gT = 0.5 * (bq * D - beta)
             let gnorm = (nd * g2 + (gT / D) * (gT / D)).squareRoot()
             if !gnorm.isFinite { finite = false; break }
@@ -335,6 +325,28 @@ public enum Trainer {
         var x = data.toEigenbasis(W) + data.toEigenbasis(V) + [th]
         if !finite { for i in 0..<x.count where !x[i].isFinite { x[i] = .nan } }
         return finish(data, x: x, beta: beta, lambda: lambda, mu: mu, steps: steps, converged: converged, solver: .adam)
+    }
+
+    /// The per-sample gradient of f (MODEL.md §2) with respect to W and V, through C in the
+    /// original basis: fills CW = C W, CV = C V, gW = ∂f/∂W, gV = ∂f/∂V, and returns
+    /// bq = Q + β and Σ(gW² + gV²). Shared by `adam` and `Replay.adam`.
+    @inline(__always)
+    static func weightGradient(cov: [Double], W: [Double], V: [Double], D: Double, beta: Double, mu: Double,
+                               CW: inout [Double], CV: inout [Double], gW: inout [Double], gV: inout [Double])
+        -> (bq: Double, g2: Double) {
+        let n = W.count, nd = Double(n)
+        symmetricTimesPair(cov, n: n, W, V, &CW, &CV)
+        var Q = 0.0, S = 0.0
+        for i in 0..<n { Q += W[i] * W[i]; S += V[i] * CV[i] }
+        Q /= nd; S /= nd
+        let a = S + D + mu, bq = Q + beta
+        var g2 = 0.0
+        for i in 0..<n {
+            gW[i] = (a * W[i] - CV[i]) / nd
+            gV[i] = (bq * CV[i] + mu * V[i] - CW[i]) / nd
+            g2 += gW[i] * gW[i] + gV[i] * gV[i]
+        }
+        return (bq, g2)
     }
 
     /// One Adam update of W and V (the published optimiser, MODEL.md §6): moments from the
