@@ -3,6 +3,7 @@ import HDF5Kit
 import Analysis
 import ResultsFile
 import VAETheory
+import TestSupport
 import XCTest
 
 final class SVGBuilderTests: XCTestCase {
@@ -362,16 +363,8 @@ final class ReadmeSnippetTests: XCTestCase {
 
     @discardableResult
     static func python(_ args: [String], cwd: String) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + args
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try runProcess("/usr/bin/env", ["python3"] + args, currentDirectory: cwd)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func testReadmePythonRunsOnASmallResultsFile() throws {

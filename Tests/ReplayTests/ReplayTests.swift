@@ -7,16 +7,8 @@ import XCTest
 
 /// Runs python3 (numpy is installed for the tests) with `script` in `cwd`.
 func python(_ script: String, cwd: String) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script]
-    p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runProcess("/usr/bin/env", ["python3", "-c", script], currentDirectory: cwd)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// Save `values` (row-major, `shape`) as .npy with numpy (an independent writer), dtype `dtype`.

@@ -8,10 +8,12 @@ public let productsDirectory: URL = URL(fileURLWithPath: CommandLine.arguments[0
 /// A child process whose environment is clean for MPI: variables set by an in-process MPI
 /// (OMPI_*, PMIX_*, OPAL_*) are stripped so a child `mpirun` starts clean (see
 /// NOTES-interop.md), root is allowed, and BLAS uses one thread.
-public func makeProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:]) -> Process {
+public func makeProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:],
+                        currentDirectory: String? = nil) -> Process {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
+    if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     var env = ProcessInfo.processInfo.environment.filter { k, _ in
         !(k.hasPrefix("OMPI_") || k.hasPrefix("PMIX_") || k.hasPrefix("OPAL_"))
     }
@@ -25,9 +27,9 @@ public func makeProcess(_ executable: String, _ arguments: [String], extraEnviro
 }
 
 /// Run a program (see `makeProcess`) to completion and collect its output.
-public func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:])
-    throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = makeProcess(executable, arguments, extraEnvironment: extraEnvironment)
+public func runProcess(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:],
+                       currentDirectory: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = makeProcess(executable, arguments, extraEnvironment: extraEnvironment, currentDirectory: currentDirectory)
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
