@@ -177,6 +177,10 @@ final class SpecTests: XCTestCase {
         let c = try Journal.read(path: path)
         XCTAssertEqual(c.canonicalSpec, "a = 1\nb = 2")
         XCTAssertEqual(c.settings, "rho = 1.0")
+        // the header alone (what the pre-start check reads) agrees with the full read
+        let h = try Journal.readHeader(path: path)
+        XCTAssertEqual(h.settings, c.settings)
+        XCTAssertEqual(h.canonicalSpec, c.canonicalSpec)
         XCTAssertEqual(c.records.count, 1)
         XCTAssertEqual(c.records[0].kind, .simulation)
         XCTAssertEqual(c.records[0].values.map { $0.bitPattern }, [1.5, .nan, -0.0].map { $0.bitPattern })

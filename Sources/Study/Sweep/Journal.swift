@@ -114,6 +114,48 @@ public final class Journal {
         try write(bytes)
     }
 
+    /// Parse the header at the start of `bytes`: the two texts and where the records begin, or
+    /// nil when `bytes` ends before the header does.
+    static func parseHeader(_ bytes: [UInt8], path: String) throws -> (settings: String, canonical: String, end: Int)? {
+        func line(from start: Int) -> (String, Int)? {
+            guard start <= bytes.count, let nl = bytes[start...].firstIndex(of: 0x0A) else { return nil }
+            return (String(decoding: bytes[start..<nl], as: UTF8.self), nl + 1)
+        }
+        func text(from start: Int) throws -> (String, Int)? {
+            guard let (lenText, p) = line(from: start) else { return nil }
+            guard let len = Int(lenText), len >= 0 else { throw JournalError("'\(path)' has a damaged header") }
+            guard p + len + 1 <= bytes.count else { return nil }
+            guard bytes[p + len] == 0x0A else { throw JournalError("'\(path)' has a damaged header") }
+            return (String(decoding: bytes[p..<(p + len)], as: UTF8.self), p + len + 1)
+        }
+        guard let (h, p1) = line(from: 0) else { return nil }
+        guard h == header else {
+            if h.hasPrefix("VAESWEEP-JOURNAL") {
+                throw JournalError("'\(path)' was written by an older vaesweep (\(h)); finish it with that version or move it away")
+            }
+            throw JournalError("'\(path)' is not a vaesweep journal")
+        }
+        guard let (settings, p2) = try text(from: p1), let (canonical, p3) = try text(from: p2) else { return nil }
+        return (settings, canonical, p3)
+    }
+
+    /// Only the header of a journal (settings and canonical spec), reading no more of the file
+    /// than the header needs.
+    public static func readHeader(path: String) throws -> (settings: String, canonicalSpec: String) {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw JournalError("cannot read journal '\(path)'") }
+        defer { try? h.close() }
+        var bytes: [UInt8] = []
+        var chunk = 1 << 16
+        while true {
+            let more = (try? h.read(upToCount: chunk)) ?? nil
+            let got = more.map { [UInt8]($0) } ?? []
+            bytes += got
+            if let parsed = try parseHeader(bytes, path: path) { return (parsed.settings, parsed.canonical) }
+            guard !got.isEmpty else { throw JournalError(bytes.isEmpty ? "'\(path)' is not a vaesweep journal" : "'\(path)' has a damaged header") }
+            chunk *= 2
+        }
+    }
+
     /// Read a journal: its header texts and every complete, intact record up to the first damaged
     /// one (bad checksum, impossible length, or a record `isValid` rejects).
     public static func read(path: String, isValid: (Record) -> Bool = { _ in true }) throws -> Contents {
@@ -121,24 +163,8 @@ public final class Journal {
             throw JournalError("cannot read journal '\(path)'")
         }
         let bytes = [UInt8](data)
-        func line(from start: Int) -> (String, Int)? {
-            guard start <= bytes.count, let nl = bytes[start...].firstIndex(of: 0x0A) else { return nil }
-            return (String(decoding: bytes[start..<nl], as: UTF8.self), nl + 1)
-        }
-        func text(from start: Int) -> (String, Int)? {
-            guard let (lenText, p) = line(from: start), let len = Int(lenText), len >= 0,
-                  p + len + 1 <= bytes.count, bytes[p + len] == 0x0A else { return nil }
-            return (String(decoding: bytes[p..<(p + len)], as: UTF8.self), p + len + 1)
-        }
-        guard let (h, p1) = line(from: 0) else { throw JournalError("'\(path)' is not a vaesweep journal") }
-        guard h == header else {
-            if h.hasPrefix("VAESWEEP-JOURNAL") {
-                throw JournalError("'\(path)' was written by an older vaesweep (\(h)); finish it with that version or move it away")
-            }
-            throw JournalError("'\(path)' is not a vaesweep journal")
-        }
-        guard let (settings, p2) = text(from: p1), let (canonical, p3) = text(from: p2) else {
-            throw JournalError("'\(path)' has a damaged header")
+        guard let (settings, canonical, p3) = try parseHeader(bytes, path: path) else {
+            throw JournalError(bytes.isEmpty ? "'\(path)' is not a vaesweep journal" : "'\(path)' has a damaged header")
         }
         func u64(_ at: Int) -> UInt64 {
             var v: UInt64 = 0

@@ -53,7 +53,7 @@ public struct SweepPlan {
             guard options.resume || options.retryFailed else {
                 throw Refusal("unfinished sweep found ('\(options.journalPath)'): pass --resume to continue it, or move the journal away to start over")
             }
-            let j = try Journal.read(path: options.journalPath, isValid: { _ in false })
+            let j = try Journal.readHeader(path: options.journalPath)   // the settings only, not the records
             let stored: StudySettings
             do { stored = try StudySettings(serialized: j.settings) } catch {
                 throw Refusal("journal '\(options.journalPath)' has unreadable settings: \(error)")
