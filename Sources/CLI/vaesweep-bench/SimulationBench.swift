@@ -190,6 +190,15 @@ func runLargeNChild(_ args: [String]) throws {
         out["products"] = "\(r.blockProducts)"; out["cpu"] = f(c1 - c0); out["perProduct"] = f(c2 - c1)
         out["ritz"] = "\(r.ritzSteps)"; out["r1"] = f(r.residuals[0]); out["conv"] = "\(r.converged)"
         out["ell1"] = String(format: "%.17g", r.values[0])
+    case "methods":
+        // Both eigen-methods of the exact path on the same data (data set included), mean of 3.
+        for m in [TopSpectrumInfo.Method.blockLanczos, .dense] {
+            _ = try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, key: key, method: m)
+            let c0 = cpuSeconds()
+            for _ in 0..<3 { _ = try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, key: key, method: m) }
+            out[m.rawValue] = f((cpuSeconds() - c0) / 3)
+        }
+        out["krylovChosen"] = DataSet.exactUsesKrylov(alpha: alpha, n: n, rho: rho, eta: eta) ? "1" : "0"
     default:
         throw BenchError("largen-child: unknown kind \(kind)")
     }
@@ -251,4 +260,16 @@ func runLargeNBenchmark() throws {
                      "block Lanczos", Int(ex["products"]!), ex["predicted"]!, ex["gen"]!, ex["eig"]!,
                      ex["r1"]!, ex["bound"]!, ex["estPeak"]! / 1e9, fl["gen"]!, Int(ex["products"]!) - 1, fl["products"]!))
     }
+    // The cost model's choice between block Lanczos and dsyevr on the exact path, against both timed.
+    print("exact-path method choice (CPU s per data set, mean of 3): N, α, block Lanczos, dsyevr, chosen, right")
+    var right = 0, cases = 0
+    for (n, a) in [(600, 4.0), (1000, 4.0), (1500, 4.0), (2000, 4.0), (1000, 0.5), (2000, 0.5), (400, 1.0), (1200, 1.0)] {
+        let m = try child(["methods", "\(n)", "\(a)"])
+        let k = m["block_lanczos"]!, d = m["dsyevr"]!, chosenK = m["krylovChosen"]! == 1
+        let ok = chosenK == (k <= d) || abs(k - d) <= 0.15 * min(k, d)
+        cases += 1; if ok { right += 1 }
+        print(String(format: "  %5d %4.1f  %7.3f s  %7.3f s  %@  %@", n, a, k, d, chosenK ? "block Lanczos" : "dsyevr       ",
+                     ok ? "yes" : "NO (slower by \(String(format: "%.0f", 100 * (max(k, d) / min(k, d) - 1))) %)"))
+    }
+    print("  the faster method (or one within 15 %) chosen in \(right) of \(cases) cases")
 }

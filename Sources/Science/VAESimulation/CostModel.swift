@@ -2,8 +2,8 @@
 // sweep's scheduling (most expensive first), its --dry-run report and its memory pre-check.
 //
 // Units: CPU seconds on one core of the reference machine (this project's build box, shared,
-// OpenBLAS 0.3.21 with generic kernels: dgemm/dsyrk ≈ 10 GFLOP/s, dsyevd(N) ≈ 2.2e-10 N³ s, one
-// Philox + Box–Muller normal ≈ 40 ns as measured under load by `vaesweep-bench largen`), so costs
+// OpenBLAS 0.3.21: dgemm/dsyrk ≈ 10 GFLOP/s, dsyevd(N) ≈ 2.2e-10 N³ s, one Philox + Box–Muller
+// normal ≈ 36–40 ns, the exact path's Krylov products at ≈ 6 GB/s, as measured by `vaesweep-bench largen`), so costs
 // of different solvers are comparable; only ratios matter to the scheduler. All
 // arithmetic is in Double: no overflow for any N, α (a 10⁷ × 10⁷ grid point is just a big number).
 // The estimates are pure functions of the parameters: the exact path's choice between block
@@ -12,15 +12,24 @@ import Foundation
 
 /// Cost (reference-machine CPU seconds) and peak-memory estimates of a simulation unit (see the file header).
 public enum CostModel {
-    /// Seconds per flop of level-3 BLAS (dgemm/dsyrk), per generated normal deviate, per flop of
-    /// the full dsyevd (∝ N³) and of dsyevr for the top pair (tridiagonalisation ∝ N³).
+    /// Seconds per flop of level-3 BLAS (dgemm/dsyrk of the gd path), per generated normal deviate,
+    /// per flop of the full dsyevd (∝ N³).
     static let gemmFlop = 1 / 10e9
     static let normal = 40e-9
     static let fullEigenCubic = 2.2e-10
-    static let topEigenCubic = 1.0e-10
-    /// Per block product overhead of the Krylov method beyond the product (orthogonalisation,
-    /// Rayleigh–Ritz), relative to one product, and memory bandwidth for memory-bound passes.
+    /// The exact path's dense alternative (fitted to `vaesweep-bench largen` method timings,
+    /// OpenBLAS 0.3.21 Zen kernels, one core): dsyrk of the small-side Gram matrix per big·s² and
+    /// dsyevr of its top pair per s³.
+    static let denseGram = 2.5e-11
+    static let topEigenCubic = 1.5e-10
+    /// The Krylov products (RowKernels, SSE2): seconds per flop, and the bandwidth at which they
+    /// stream X from memory; per block product an overhead beyond the product (orthogonalisation,
+    /// Rayleigh–Ritz) of `krylovOverhead` of it plus `krylovPerDimension` seconds per unit of s.
+    static let kernelFlop = 1 / 8e9
+    static let streamBytesPerSecond = 6e9
     static let krylovOverhead = 0.15
+    static let krylovPerDimension = 3e-6
+    /// Memory bandwidth of the gd path's memory-bound passes.
     static let bytesPerSecond = 8e9
 
     /// Predicted block products of the exact path's block Lanczos at (α, N, ρ, η): from the
@@ -45,9 +54,9 @@ public enum CostModel {
         let s = min(nd, p), big = max(nd, p), b = Double(DataSet.krylovBlockSize)
         let d = predictedBlockProducts(alpha: alpha, n: n, rho: rho, eta: eta)
         let readsPerProduct = p < nd ? 2.0 : 1.0
-        let product = max(4 * p * nd * b * gemmFlop, readsPerProduct * 8 * p * nd / bytesPerSecond)
-        let krylov = d * product * (1 + krylovOverhead) + pow(d * b, 3) * topEigenCubic / 4
-        let dense = big * s * s * gemmFlop + s * s * s * topEigenCubic
+        let product = max(4 * p * nd * b * kernelFlop, readsPerProduct * 8 * p * nd / streamBytesPerSecond)
+        let krylov = d * (product * (1 + krylovOverhead) + s * krylovPerDimension) + pow(d * b, 3) * topEigenCubic / 4
+        let dense = big * s * s * denseGram + s * s * s * topEigenCubic
         return (krylov, dense)
     }
 

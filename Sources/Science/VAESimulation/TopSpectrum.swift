@@ -6,11 +6,15 @@
 // products. The samples are the same rows `DataSet.fillRows` gives the gd path (same stream, same
 // bits); X is stored once (P N doubles).
 //
-// Side: for α ≥ 1 the operator is C v = Xᵀ(X v)/P on R^N, applied row block by row block so that
-// each product reads X once (the block of rows stays in cache between X Vᵀ and Yᵀ X_blk); for α < 1
-// it is G u = X(Xᵀ u)/P on R^P (the P × P side, the same non-zero spectrum), and v₁ = Xᵀu₁/‖Xᵀu₁‖.
-// The first product is fused with the generation of X (no extra pass).
-// Method: block Lanczos (BlockLanczos.swift), block size 4, start block from the data key's
+// Side: for α ≥ 1 the operator is C v = Xᵀ(X v)/P on R^N, one read of X per product
+// (RowKernels.gramTimes: the rows stay in cache between x·v and the update); for α < 1 it is
+// G u = X(Xᵀ u)/P on R^P (the P × P side, the same non-zero spectrum, two reads), and
+// v₁ = Xᵀu₁/‖Xᵀu₁‖. The first product is fused with the generation of X (no extra pass).
+// Products are memory-bound (X is read at ≈ 6 GB/s here), not flop-bound, with up to 2 vectors;
+// with 4 the SSE2 arithmetic costs 1.6× more per product and saves only ~3 % of the products
+// above BBP (N = 4000, α = 4: 34 → 35 products), so the block size is 2: still a block, so a
+// near-degenerate top pair converges together (it costs ~25 % more products than size 4 there).
+// Method: block Lanczos (BlockLanczos.swift), block size 2, start block from the data key's
 // `krylovStart` stream (on the N side its first vector is w*, which overlaps v₁ above BBP), or
 // dsyevr on the formed Gram matrix when the cost model says that is cheaper (small N) or when the
 // Krylov basis reaches its cap without passing the residual test (fallback).
@@ -83,7 +87,7 @@ public struct SampleMatrix: Sendable {
         let bN = (startN?.count ?? 0) / n, bP = (startP?.count ?? 0) / max(1, p)
         var zN = [Double](repeating: 0, count: bN * n)      // C·startN
         var tP = [Double](repeating: 0, count: bP * n)      // startP · X (b × N)
-        var y = [Double](repeating: 0, count: rb * max(bN, 1))
+        let uT = bP > 0 ? transposed(startP!, rows: bP, cols: p) : []   // startP as P × b
         var trace = 0.0
         let invP = 1 / Double(p)
         x.withUnsafeMutableBufferPointer { xp in
@@ -97,18 +101,14 @@ public struct SampleMatrix: Sendable {
                     for i in 0..<(rows * n) { trace += blk[i] * blk[i] }
                     let xb = UnsafeBufferPointer(start: blk, count: rows * n)
                     if bN > 0 {
-                        startN!.withUnsafeBufferPointer { v in y.withUnsafeMutableBufferPointer { yp in zN.withUnsafeMutableBufferPointer { zp in
-                            BLAS.gemm(transA: false, transB: true, m: rows, n: bN, k: n, alpha: 1, a: xb, lda: n, b: v, ldb: n,
-                                      beta: 0, c: yp, ldc: bN)
-                            BLAS.gemm(transA: true, transB: false, m: bN, n: n, k: rows, alpha: invP, a: UnsafeBufferPointer(yp), lda: bN,
-                                      b: xb, ldb: n, beta: 1, c: zp, ldc: n)
-                        } } }
+                        startN!.withUnsafeBufferPointer { v in zN.withUnsafeMutableBufferPointer { zp in
+                            RowKernels.gramTimes(xb, rows: rows, n: n, v, count: bN, alpha: invP, accumulate: true, into: zp)
+                        } }
                     }
                     if bP > 0 {
-                        startP!.withUnsafeBufferPointer { u in tP.withUnsafeMutableBufferPointer { tp in
-                            let us = UnsafeBufferPointer(rebasing: u[first...])
-                            BLAS.gemm(transA: false, transB: false, m: bP, n: n, k: rows, alpha: 1, a: us, lda: p, b: xb, ldb: n,
-                                      beta: 1, c: tp, ldc: n)
+                        uT.withUnsafeBufferPointer { u in tP.withUnsafeMutableBufferPointer { tp in
+                            RowKernels.rowCombine(xb, rows: rows, n: n, UnsafeBufferPointer(rebasing: u[(first * bP)...]), count: bP,
+                                                  alpha: 1, accumulate: true, into: tp)
                         } }
                     }
                     first += rows
@@ -132,40 +132,29 @@ public struct SampleMatrix: Sendable {
         return generate(alpha: alpha, n: n, rho: rho, eta: eta, spike: w, key: key).0
     }
 
-    /// out (rows × P) = alpha · T Xᵀ for T rows × N.
+    /// out (rows × P) = alpha · T Xᵀ for T rows × N (one read of X).
     func timesTranspose(_ t: [Double], rows: Int, into out: inout [Double], alpha: Double) {
-        x.withUnsafeBufferPointer { xp in t.withUnsafeBufferPointer { tp in out.withUnsafeMutableBufferPointer { op in
-            BLAS.gemm(transA: false, transB: true, m: rows, n: p, k: n, alpha: alpha, a: tp, lda: n, b: xp, ldb: n,
-                      beta: 0, c: op, ldc: p)
+        var y = [Double](repeating: 0, count: p * rows)   // P × rows
+        x.withUnsafeBufferPointer { xp in t.withUnsafeBufferPointer { tp in y.withUnsafeMutableBufferPointer { yp in
+            RowKernels.rowDots(xp, rows: p, n: n, tp, count: rows, alpha: alpha, into: yp)
         } } }
+        for k in 0..<rows { for mu in 0..<p { out[k * p + mu] = y[mu * rows + k] } }
     }
 
-    /// out (rows × N) = U X for U rows × P.
+    /// out (rows × N) = U X for U rows × P (one read of X).
     func leftTimes(_ u: UnsafeBufferPointer<Double>, rows: Int, into out: UnsafeMutableBufferPointer<Double>) {
-        x.withUnsafeBufferPointer { xp in
-            BLAS.gemm(transA: false, transB: false, m: rows, n: n, k: p, alpha: 1, a: u, lda: p, b: xp, ldb: n,
-                      beta: 0, c: out, ldc: n)
-        }
+        let uT = transposed(Array(u.prefix(rows * p)), rows: rows, cols: p)
+        x.withUnsafeBufferPointer { xp in uT.withUnsafeBufferPointer { up in
+            RowKernels.rowCombine(xp, rows: p, n: n, up, count: rows, alpha: 1, accumulate: false, into: out)
+        } }
     }
 
-    /// C·V = Xᵀ(X Vᵀ)/P for a block V (rows × N, row-major), one read of X (row blocks in cache).
+    /// C·V = Xᵀ(X Vᵀ)/P for a block V (rows × N, row-major), one read of X (RowKernels.gramTimes).
     public func covarianceTimes(_ v: UnsafeBufferPointer<Double>, rows b: Int, into z: UnsafeMutableBufferPointer<Double>) {
         precondition(v.count >= b * n && z.count >= b * n, "covarianceTimes: block must be \(b)×\(n)")
-        let rb = SampleMatrix.productBlockRows(n: n)
-        var y = [Double](repeating: 0, count: rb * b)
-        let invP = 1 / Double(p)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            var first = 0
-            while first < p {
-                let rows = min(rb, p - first)
-                let xb = UnsafeBufferPointer(rebasing: xp[(first * n)..<((first + rows) * n)])
-                BLAS.gemm(transA: false, transB: true, m: rows, n: b, k: n, alpha: 1, a: xb, lda: n, b: v, ldb: n,
-                          beta: 0, c: yp, ldc: b)
-                BLAS.gemm(transA: true, transB: false, m: b, n: n, k: rows, alpha: invP, a: UnsafeBufferPointer(yp), lda: b,
-                          b: xb, ldb: n, beta: first == 0 ? 0 : 1, c: z, ldc: n)
-                first += rows
-            }
-        } }
+        x.withUnsafeBufferPointer { xp in
+            RowKernels.gramTimes(xp, rows: p, n: n, v, count: b, alpha: 1 / Double(p), accumulate: false, into: z)
+        }
     }
 
     /// G·U = X(Xᵀ Uᵀ)/P for a block U (rows × P), two reads of X.
@@ -173,16 +162,22 @@ public struct SampleMatrix: Sendable {
         precondition(u.count >= b * p && z.count >= b * p, "outerGramTimes: block must be \(b)×\(p)")
         var t = [Double](repeating: 0, count: b * n)
         t.withUnsafeMutableBufferPointer { leftTimes(u, rows: b, into: $0) }
-        x.withUnsafeBufferPointer { xp in t.withUnsafeBufferPointer { tp in
-            BLAS.gemm(transA: false, transB: true, m: b, n: p, k: n, alpha: 1 / Double(p), a: tp, lda: n, b: xp, ldb: n,
-                      beta: 0, c: z, ldc: p)
-        } }
+        var out = [Double](repeating: 0, count: b * p)
+        timesTranspose(t, rows: b, into: &out, alpha: 1 / Double(p))
+        for i in 0..<(b * p) { z[i] = out[i] }
     }
+}
+
+/// The cols × rows transpose of a row-major rows × cols matrix.
+func transposed(_ a: [Double], rows: Int, cols: Int) -> [Double] {
+    var t = [Double](repeating: 0, count: rows * cols)
+    for r in 0..<rows { for c in 0..<cols { t[c * rows + r] = a[r * cols + c] } }
+    return t
 }
 
 extension DataSet {
     /// Block size of the exact path's block Lanczos.
-    public static let krylovBlockSize = 4
+    public static let krylovBlockSize = 2
     /// Accuracy asked of v₁ (sin of the angle); θ is then good to about this (10× inside the 1e-9
     /// the tests ask against the full eigendecomposition).
     public static let krylovVectorAccuracy = 1e-10
