@@ -1,5 +1,6 @@
 import HDF5Kit
 import Sweep
+import VAESimulation
 import TestSupport
 import XCTest
 
@@ -69,7 +70,7 @@ final class SweepRunTests: XCTestCase {
         XCTAssertTrue(alpha.isDimensionScale)
         XCTAssertEqual(try alpha.read(Double.self), [0.5, 2.0, 8.0], "stored ascending whatever the spec's order")
         XCTAssertEqual(try N.read(Int64.self), [30, 60])
-        XCTAssertEqual(try f.attribute("stream_version", as: Int64.self), [2])
+        XCTAssertEqual(try f.attribute("stream_version", as: Int64.self), [Int64(DataKey.streamVersion)], "the version of the streams that made the file")
         XCTAssertEqual(try f.openDataset("sim_flags").stringAttribute("flag_meanings"),
                        "critical_bbp_window first_order_coexistence lambda0_null_space not_converged")
         let eps = try f.openDataset("sim_eps_g")

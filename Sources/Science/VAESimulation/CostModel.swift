@@ -3,8 +3,9 @@
 //
 // Units: CPU seconds on one core of the reference machine (this project's build box, shared,
 // OpenBLAS 0.3.21: dgemm/dsyrk ≈ 10 GFLOP/s, dsyevd(N) ≈ 2.2e-10 N³ s, one Philox + Box–Muller
-// normal ≈ 36–40 ns, the exact path's Krylov products at ≈ 6 GB/s, as measured by `vaesweep-bench largen`), so costs
-// of different solvers are comparable; only ratios matter to the scheduler. All
+// normal written into X ≈ 25 ns, the exact path's Krylov products at ≈ 6 GB/s, as measured by
+// `vaesweep-bench largen`), so costs of different solvers are comparable; only ratios matter to
+// the scheduler. All
 // arithmetic is in Double: no overflow for any N, α (a 10⁷ × 10⁷ grid point is just a big number).
 // The estimates are pure functions of the parameters: the exact path's choice between block
 // Lanczos and dsyevr uses the same model, so it never depends on the machine.
@@ -15,7 +16,7 @@ public enum CostModel {
     /// Seconds per flop of level-3 BLAS (dgemm/dsyrk of the gd path), per generated normal deviate,
     /// per flop of the full dsyevd (∝ N³).
     static let gemmFlop = 1 / 10e9
-    static let normal = 40e-9
+    static let normal = 25e-9
     static let fullEigenCubic = 2.2e-10
     /// The exact path's dense alternative (fitted to `vaesweep-bench largen` method timings,
     /// OpenBLAS 0.3.21 Zen kernels, one core): dsyrk of the small-side Gram matrix per big·s² and

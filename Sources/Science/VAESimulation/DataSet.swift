@@ -13,9 +13,10 @@ public enum Spike: String, CaseIterable, Sendable { case ones, gaussian }
 /// function of (root seed, α bit pattern, N, replicate), never of grid positions or the rank, so a
 /// point's numbers do not depend on which grid it sits in.
 public struct DataKey: Hashable, Sendable {
-    /// The version of the keying below; stored in results files as `stream_version`. Bump it when
-    /// any stream derivation changes (points of different versions are never mixed).
-    public static let streamVersion = 2
+    /// The version of the keying below and of the deviates (Random.swift); stored in results files
+    /// as `stream_version`. Bump it when any stream derivation changes (points of different
+    /// versions are never mixed). 3: Box–Muller by BoxMuller.swift instead of libm.
+    public static let streamVersion = 3
 
     /// The root seed of the study (`simulation.seed`).
     public var rootSeed: UInt64

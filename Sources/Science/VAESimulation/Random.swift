@@ -13,7 +13,9 @@
 //   stream id = SplitMix64-finaliser hash of (purpose, α bit pattern, N, replicate[, extra words])
 //               (stream version 2; version 1 hashed the grid INDICES of α and N)
 // Gaussians: Box–Muller on two 53-bit uniforms in (0,1) built from the four output words of one
-// block, giving 2 normal deviates per block: z0 = r cos 2πu₂, z1 = r sin 2πu₂, r = √(−2 ln u₁).
+// block, giving 2 normal deviates per block: z0 = r cos 2πu₂, z1 = r sin 2πu₂, r = √(−2 ln u₁),
+// with ln, sin 2πu and cos 2πu of BoxMuller.swift (plain IEEE arithmetic: the same bits on every
+// machine; stream version 3 — version 2 called libm, whose results depend on the CPU's variant).
 import Foundation
 
 /// Philox-4x32-10 (Random123). A pure function: `Philox4x32.block(counter, key)`.
@@ -86,23 +88,42 @@ public struct GaussianStream: Sendable {
         return (Double(bits) + 0.5) * 0x1p-53
     }
 
-    /// Fill `out[0..<count]` with deviates 0..<count of `row`.
+    /// Blocks per chunk of `fill` (its two scratch arrays of this many doubles live on the stack).
+    static let chunkBlocks = 256
+
+    /// Fill `out[0..<count]` with deviates 0..<count of `row`. Deviates 2j and 2j + 1 are
+    /// r cos 2πu₂ and r sin 2πu₂ of block j (see the file header). The work goes in chunks of
+    /// blocks through three simple loops (Philox → uniforms; r = √(−2 ln u₁); the rotation), which
+    /// the compiler vectorises; each deviate is the same function of its block as one at a time.
     public func fill(row: UInt64, into out: UnsafeMutablePointer<Double>, count: Int) {
         let s0 = UInt32(truncatingIfNeeded: stream), s1 = UInt32(truncatingIfNeeded: stream >> 32)
         let r = UInt32(truncatingIfNeeded: row)
         precondition(row >> 32 == 0, "GaussianStream: row index exceeds 2^32")
-        var j = 0
-        var blockIndex: UInt32 = 0
-        while j < count {
-            let b = Philox4x32.block((blockIndex, r, s0, s1), key: key)
-            let u1 = GaussianStream.uniform(b.0, b.1)
-            let u2 = GaussianStream.uniform(b.2, b.3)
-            let rad = (-2 * log(u1)).squareRoot()
-            let ang = 2 * Double.pi * u2
-            out[j] = rad * cos(ang)
-            if j + 1 < count { out[j + 1] = rad * sin(ang) }
-            j += 2
-            blockIndex &+= 1
+        precondition(count >= 0 && count >> 33 == 0, "GaussianStream: count \(count) outside 0 ..< 2^33")
+        let blocks = (count + 1) / 2, chunk = GaussianStream.chunkBlocks
+        let key = self.key
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * chunk) { buf in
+            let rad = buf.baseAddress!, u2 = rad + chunk
+            var first = 0
+            while first < blocks {
+                let m = min(chunk, blocks - first)
+                for j in 0..<m {
+                    let b = Philox4x32.block((UInt32(truncatingIfNeeded: first + j), r, s0, s1), key: key)
+                    rad[j] = GaussianStream.uniform(b.0, b.1)
+                    u2[j] = GaussianStream.uniform(b.2, b.3)
+                }
+                for j in 0..<m { rad[j] = (-2 * BoxMuller.ln(rad[j])).squareRoot() }
+                // Blocks whose two deviates both fit, then (odd count) the last one's cosine alone.
+                let pairs = min(m, count / 2 - first)
+                let o = out + 2 * first
+                for j in 0..<pairs {
+                    let sc = BoxMuller.sinCosTwoPi(u2[j])
+                    o[2 * j] = rad[j] * sc.cos
+                    o[2 * j + 1] = rad[j] * sc.sin
+                }
+                if pairs < m { o[2 * pairs] = rad[pairs] * BoxMuller.sinCosTwoPi(u2[pairs]).cos }
+                first += m
+            }
         }
     }
 
