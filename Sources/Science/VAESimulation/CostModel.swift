@@ -29,7 +29,7 @@ public enum CostModel {
     static let kernelFlop = 1 / 8e9
     static let streamBytesPerSecond = 6e9
     static let krylovOverhead = 0.15
-    static let krylovPerDimension = 3e-6
+    static let krylovPerDimension = 0.5e-6
     /// Memory bandwidth of the gd path's memory-bound passes.
     static let bytesPerSecond = 8e9
 

@@ -98,7 +98,7 @@ public struct SampleMatrix: Sendable {
                     let blk = xp.baseAddress! + first * n
                     DataSet.fillRows(first: first, rows: rows, n: n, rho: rho, eta: eta, spike: wStar, stream: stream,
                                      scratch: sp.baseAddress!, into: blk)
-                    for i in 0..<(rows * n) { trace += blk[i] * blk[i] }
+                    trace += sumOfSquares(blk, count: rows * n)
                     let xb = UnsafeBufferPointer(start: blk, count: rows * n)
                     if bN > 0 {
                         startN!.withUnsafeBufferPointer { v in zN.withUnsafeMutableBufferPointer { zp in
@@ -166,6 +166,19 @@ public struct SampleMatrix: Sendable {
         timesTranspose(t, rows: b, into: &out, alpha: 1 / Double(p))
         for i in 0..<(b * p) { z[i] = out[i] }
     }
+}
+
+/// Σ x_i² in a fixed order (two two-lane partial sums, so the adds are not one serial chain).
+func sumOfSquares(_ x: UnsafePointer<Double>, count: Int) -> Double {
+    var a = SIMD2<Double>(), b = SIMD2<Double>(), i = 0
+    while i + 4 <= count {
+        let u = SIMD2(x[i], x[i + 1]), v = SIMD2(x[i + 2], x[i + 3])
+        a += u * u; b += v * v
+        i += 4
+    }
+    var t = (a + b).sum()
+    while i < count { t += x[i] * x[i]; i += 1 }
+    return t
 }
 
 /// The cols × rows transpose of a row-major rows × cols matrix.
