@@ -143,6 +143,15 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(same.status, 0)
         XCTAssertTrue(same.stderr.contains("nothing to do"), same.stderr)
         XCTAssertEqual(bytes(out), original, "not rewritten")
+        // the same spec computed by an older vaesweep (other streams): not this sweep, refused
+        let older = path("older.h5")
+        try FileManager.default.copyItem(atPath: out, toPath: older)
+        let downgrade = try runProcess("/usr/bin/env", ["python3", "-c",
+            "import h5py, numpy as np\nwith h5py.File('\(older)', 'r+') as f: f.attrs['stream_version'] = np.int64(f.attrs['stream_version'] - 1)"])
+        XCTAssertEqual(downgrade.status, 0, downgrade.stderr)
+        let olderBytes = bytes(older)
+        assertOneLineRefusal(try runVaesweep(["run", a, "--output", older]), mentioning: [older, "stream_version", "--overwrite"])
+        XCTAssertEqual(bytes(older), olderBytes, "the older file is untouched")
         // a file that is not a results file at all
         let notes = path("notes.h5")
         try Data("not hdf5".utf8).write(to: URL(fileURLWithPath: notes))

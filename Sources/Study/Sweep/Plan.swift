@@ -69,6 +69,10 @@ public struct SweepPlan {
             guard case let .string(canonical)? = attrs[RootKey.specCanonical], canonical == spec.canonical else {
                 throw Refusal("'\(out)' exists and holds a different sweep; use --reuse \(out) to extend it, another --output, or --overwrite")
             }
+            // The same spec computed by other numerics or streams (an older vaesweep) is not this sweep.
+            if let d = try settingsDifference(attrs, path: out, role: "--output", settings: settings, allSettings: true) {
+                throw Refusal("'\(out)' holds this spec's sweep, but its \(d.key) differs (file: \(d.theirs), this vaesweep: \(d.mine)): its points are not the same points; --overwrite recomputes it, or choose another --output")
+            }
             let complete: Bool = { if case .int(1)? = attrs[RootKey.complete] { return true }; return false }()
             let failed: Int64 = { if case let .int(k)? = attrs[RootKey.pointsFailed] { return k }; return 0 }()
             if complete && failed == 0 && !journalExists {
@@ -103,13 +107,23 @@ public struct SweepPlan {
     /// Refuse a reused file whose theory points (always) or simulated points (when both simulate)
     /// are not the same points as this spec's.
     static func checkReusable(_ attrs: [String: AttributeValue], path: String, settings: StudySettings) throws {
-        let other: StudySettings
-        do { other = try StudySettings(attributes: attrs) } catch { throw Refusal("--reuse '\(path)': \(error)") }
-        if let key = settings.firstTheoryDifference(from: other) ?? settings.firstSimulationDifference(from: other) {
-            let mine = settings.attributes.first { $0.0 == key }?.1.description ?? "?"
-            let theirs = other.attributes.first { $0.0 == key }?.1.description ?? "absent (older file)"
-            throw Refusal("--reuse '\(path)': \(key) differs (file: \(theirs), spec: \(mine)); its points are not the same points")
+        if let d = try settingsDifference(attrs, path: path, role: "--reuse", settings: settings, allSettings: false) {
+            throw Refusal("--reuse '\(path)': \(d.key) differs (file: \(d.theirs), spec: \(d.mine)); its points are not the same points")
         }
+    }
+
+    /// The first setting in which a results file's attributes differ from `settings` (every setting
+    /// when `allSettings`, else only those that make its points different points), with both values.
+    static func settingsDifference(_ attrs: [String: AttributeValue], path: String, role: String, settings: StudySettings,
+                                   allSettings: Bool) throws -> (key: String, theirs: String, mine: String)? {
+        let other: StudySettings
+        do { other = try StudySettings(attributes: attrs) } catch { throw Refusal("\(role) '\(path)': \(error)") }
+        let difference = allSettings ? settings.firstDifference(from: other)
+            : settings.firstTheoryDifference(from: other) ?? settings.firstSimulationDifference(from: other)
+        guard let key = difference else { return nil }
+        let mine = settings.attributes.first { $0.0 == key }?.1.description ?? "?"
+        let theirs = other.attributes.first { $0.0 == key }?.1.description ?? "absent (older file)"
+        return (key, theirs, mine)
     }
 
     // MARK: rank 0
