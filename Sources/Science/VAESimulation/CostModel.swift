@@ -5,8 +5,8 @@
 // OpenBLAS 0.3.21: dgemm/dsyrk ≈ 10 GFLOP/s, dsyevd(N) ≈ 2.2e-10 N³ s, one Philox + Box–Muller
 // normal written into X ≈ 25 ns, the exact path's Krylov products at ≈ 6 GB/s, as measured by
 // `vaesweep-bench largen`), so costs of different solvers are comparable; only ratios matter to
-// the scheduler. All
-// arithmetic is in Double: no overflow for any N, α (a 10⁷ × 10⁷ grid point is just a big number).
+// the scheduler. All arithmetic is in Double: no overflow for any N, α (a 10⁷ × 10⁷ grid point is
+// just a big number).
 // The estimates are pure functions of the parameters: the exact path's choice between block
 // Lanczos and dsyevr uses the same model, so it never depends on the machine.
 import Foundation

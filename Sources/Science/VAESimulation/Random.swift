@@ -11,7 +11,7 @@
 //   key      = root seed (k0 = low 32 bits, k1 = high 32 bits)
 //   counter  = (c0, c1, c2, c3) = (block within the row, row, stream id low 32, stream id high 32)
 //   stream id = SplitMix64-finaliser hash of (purpose, α bit pattern, N, replicate[, extra words])
-//               (stream version 2; version 1 hashed the grid INDICES of α and N)
+//               (since stream version 2; version 1 hashed the grid INDICES of α and N)
 // Gaussians: Box–Muller on two 53-bit uniforms in (0,1) built from the four output words of one
 // block, giving 2 normal deviates per block: z0 = r cos 2πu₂, z1 = r sin 2πu₂, r = √(−2 ln u₁),
 // with ln, sin 2πu and cos 2πu of BoxMuller.swift (plain IEEE arithmetic: the same bits on every
@@ -93,8 +93,9 @@ public struct GaussianStream: Sendable {
 
     /// Fill `out[0..<count]` with deviates 0..<count of `row`. Deviates 2j and 2j + 1 are
     /// r cos 2πu₂ and r sin 2πu₂ of block j (see the file header). The work goes in chunks of
-    /// blocks through three simple loops (Philox → uniforms; r = √(−2 ln u₁); the rotation), which
-    /// the compiler vectorises; each deviate is the same function of its block as one at a time.
+    /// blocks through three simple loops (Philox → uniforms; r = √(−2 ln u₁); the rotation), so
+    /// many independent deviates are in flight (the rotation loop is vectorised); each deviate is
+    /// the same function of its block as computed one at a time (tested bitwise).
     public func fill(row: UInt64, into out: UnsafeMutablePointer<Double>, count: Int) {
         let s0 = UInt32(truncatingIfNeeded: stream), s1 = UInt32(truncatingIfNeeded: stream >> 32)
         let r = UInt32(truncatingIfNeeded: row)
