@@ -22,6 +22,7 @@ BENCH := $(SCRATCH)/$(CONFIG)/vaesweep-bench
 NP ?= $(shell nproc)
 SPEC ?= cluster/specs/default.toml
 OUT ?= results/default.h5
+RUNFLAGS ?=
 FIGURES ?= results/figures
 VALIDATION ?= results/validation.h5
 
@@ -72,7 +73,7 @@ test: deps build deps-python
 # The main job on the built-in default sweep, on every local core.
 run: deps build
 	@mkdir -p $(dir $(OUT)) $(FIGURES)
-	$(MPIEXEC) $(BIN) run $(SPEC) --output $(OUT)
+	$(MPIEXEC) $(BIN) run $(SPEC) --output $(OUT) $(RUNFLAGS)
 	$(BIN) plot $(OUT) --out $(FIGURES)
 	$(BIN) summary $(OUT)
 	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite > /dev/null   # its report: summary above
