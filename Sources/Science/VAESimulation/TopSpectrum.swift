@@ -120,7 +120,7 @@ public struct SampleMatrix: Sendable {
         if bP > 0 {
             // Finish G·startP = (startP X) Xᵀ / P (one read of X).
             var z = [Double](repeating: 0, count: bP * p)
-            sm.timesTranspose(tP, rows: bP, into: &z, alpha: invP)
+            z.withUnsafeMutableBufferPointer { sm.timesTranspose(tP, rows: bP, into: $0, alpha: invP) }
             fusedP = z
         }
         return (sm, bN > 0 ? zN : nil, fusedP)
@@ -133,7 +133,7 @@ public struct SampleMatrix: Sendable {
     }
 
     /// out (rows × P) = alpha · T Xᵀ for T rows × N (one read of X).
-    func timesTranspose(_ t: [Double], rows: Int, into out: inout [Double], alpha: Double) {
+    func timesTranspose(_ t: [Double], rows: Int, into out: UnsafeMutableBufferPointer<Double>, alpha: Double) {
         var y = [Double](repeating: 0, count: p * rows)   // P × rows
         x.withUnsafeBufferPointer { xp in t.withUnsafeBufferPointer { tp in y.withUnsafeMutableBufferPointer { yp in
             RowKernels.rowDots(xp, rows: p, n: n, tp, count: rows, alpha: alpha, into: yp)
@@ -162,9 +162,7 @@ public struct SampleMatrix: Sendable {
         precondition(u.count >= b * p && z.count >= b * p, "outerGramTimes: block must be \(b)×\(p)")
         var t = [Double](repeating: 0, count: b * n)
         t.withUnsafeMutableBufferPointer { leftTimes(u, rows: b, into: $0) }
-        var out = [Double](repeating: 0, count: b * p)
-        timesTranspose(t, rows: b, into: &out, alpha: 1 / Double(p))
-        for i in 0..<(b * p) { z[i] = out[i] }
+        timesTranspose(t, rows: b, into: z, alpha: 1 / Double(p))
     }
 }
 
