@@ -49,7 +49,7 @@ let package = Package(
                 path: "Sources/Science/VAESimulation"),
 
         // 4. The study: results file, sweep, analysis
-        .target(name: "ResultsFile", dependencies: ["HDF5Kit", "VAETheory"],
+        .target(name: "ResultsFile", dependencies: ["HDF5Kit", "VAETheory", "VAESimulation"],
                 path: "Sources/Study/ResultsFile"),
         .target(name: "Sweep",
                 dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",

@@ -150,7 +150,7 @@ final class DenseFigureTests: XCTestCase {
         XCTAssertTrue(sub.hasSuffix("partial: 12 of 16 points"), sub)
         // no sim_* or status, but N and seed coordinates: warned, "0 of 16"
         var bare = d
-        bare.sim = [:]; bare.simPhase = nil; bare.status = nil; bare.pointsDone = nil; bare.pointsTotal = nil
+        bare.simColumns = bare.simColumns.map { _ in nil }; bare.attributes[RootKey.pointsDone] = nil; bare.attributes[RootKey.pointsTotal] = nil
         let c = Completeness(bare)
         XCTAssertTrue(c.isPartial)
         XCTAssertEqual(c.subtitle, "partial: 0 of 16 points")

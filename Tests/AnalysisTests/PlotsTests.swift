@@ -67,17 +67,17 @@ final class ResultsReaderTests: XCTestCase {
         XCTAssertEqual(r.alpha, [1, 2]); XCTAssertEqual(r.beta, [0.5, 1]); XCTAssertEqual(r.lam, [1])
         XCTAssertEqual(r.N, [100, 400]); XCTAssertEqual(r.seeds, [0, 1, 2])
         XCTAssertEqual(r.rho, 1); XCTAssertEqual(r.eta, 1)
-        XCTAssertEqual(r.attributes["spike"], "ones")
+        XCTAssertEqual(r.attributes.string("spike"), "ones")
         XCTAssertEqual(r.pointsTotal, 24); XCTAssertEqual(r.pointsDone, 21)
-        XCTAssertEqual(r.theory["eps_g"]!, d.theory["eps_g"]!)
+        XCTAssertEqual(r[theory: .epsG]!, d[theory: .epsG]!)
         XCTAssertEqual(r.theoryPhase!, d.theoryPhase!)
-        let t = r.theoryValue("eps_g", 1, 0, 0)
-        let st = r.simStats("eps_g", 1, 0, 0, 0)
+        let t = r.theoryValue(.epsG, 1, 0, 0)
+        let st = r.simStats(.epsG, 1, 0, 0, 0)
         XCTAssertEqual(st.count, 2)
         XCTAssertEqual(st.mean, t, accuracy: 1e-12)
         XCTAssertEqual(st.std, sqrt(0.02), accuracy: 1e-12)
-        XCTAssertEqual(r.simStats("eps_g", 0, 1, 0, 1).count, 0)
-        XCTAssertTrue(r.simStats("eps_g", 0, 1, 0, 1).mean.isNaN)
+        XCTAssertEqual(r.simStats(.epsG, 0, 1, 0, 1).count, 0)
+        XCTAssertTrue(r.simStats(.epsG, 0, 1, 0, 1).mean.isNaN)
         XCTAssertEqual(r.statusCounts()!, [0: 3, 1: 20, 2: 1])
         XCTAssertEqual(r.simMajorityPhase(1, 0, 0, 0), d.theoryPhaseAt(1, 0, 0))
     }
@@ -122,9 +122,9 @@ final class FigureTests: XCTestCase {
     func knownFile() throws -> ResultsData {
         try Synthetic.data(alpha: [1, 2, 3], beta: [0.5, 1], lam: [1], N: [100, 400], seeds: 4,
                            sim: { q, t, a, b, l, n, s in
-                               if q == "eps_g" && a == 1 && b == 1 && n == 0 { return s % 2 == 0 ? 0.4 : 0.6 }
-                               if q == "eps_g" && a == 0 && b == 1 && n == 1 && s == 0 { return .nan }
-                               if q == "eps_g" && a == 2 && b == 1 && n == 0 { return 0 }
+                               if q == .epsG && a == 1 && b == 1 && n == 0 { return s % 2 == 0 ? 0.4 : 0.6 }
+                               if q == .epsG && a == 0 && b == 1 && n == 1 && s == 0 { return .nan }
+                               if q == .epsG && a == 2 && b == 1 && n == 0 { return 0 }
                                return t + (s % 2 == 0 ? 0.02 : -0.02) / sqrt(Double([100, 400][n]))
                            },
                            status: { a, b, _, n, _ in (a == 2 && b == 1 && n == 0) ? .failed : .ok })
@@ -308,7 +308,7 @@ final class SummaryTests: XCTestCase {
         let d = try Synthetic.data(alpha: [10, 1e6], beta: beta, lam: [1], N: N, seeds: 2,
                                    sim: { q, t, a, b, l, n, s in
                                        if a == 0 && b == 4 && n == 1 && s == 1 { return 1e3 }
-                                       let shift = (q == "eps_g" && a == 0 && b == 2) ? 0.2 / sqrt(Double(N[n])) : 0
+                                       let shift = (q == .epsG && a == 0 && b == 2) ? 0.2 / sqrt(Double(N[n])) : 0
                                        return t + shift + (s == 0 ? 1e-3 : -1e-3)
                                    },
                                    status: { a, b, _, n, s in (a == 0 && b == 4 && n == 1 && s == 1) ? .failed : .ok })
@@ -316,13 +316,13 @@ final class SummaryTests: XCTestCase {
         try Synthetic.write(d, to: path)
         let s = Summary.compute(try ResultsData.read(path: path))
         for n in N {
-            let e = s.gaps.first { $0.N == n && $0.quantity == "eps_g" }!
+            let e = s.gaps.first { $0.N == n && $0.quantity == .epsG }!
             XCTAssertEqual(e.maxGap, 0.2 / sqrt(Double(n)), accuracy: 1e-12)
             XCTAssertEqual(e.alpha, 10); XCTAssertEqual(e.beta, 0.3); XCTAssertEqual(e.seeds, 2)
             XCTAssertEqual(e.points, 60)
         }
         // the failed run (value 1e3) never enters; the single ok seed there is off by 1e-3
-        let q400 = s.gaps.first { $0.N == 400 && $0.quantity == "Q" }!
+        let q400 = s.gaps.first { $0.N == 400 && $0.quantity == .Q }!
         XCTAssertEqual(q400.maxGap, 1e-3, accuracy: 1e-9)
         let sim = s.thresholds.filter { $0.source == "simulation N=400" }
         XCTAssertEqual(sim.count, 1)
@@ -337,10 +337,10 @@ final class SummaryTests: XCTestCase {
         let rec = s.records().first { r in r.contains { $0.key == "kind" && $0.value == .string("verdicts") } }!
         XCTAssertTrue(rec.contains { $0.key == "quantity" && $0.value == .string("eps_g") })
         for verdict in Verdict.allCases {
-            let n = v.counts(quantity: "eps_g")[verdict] ?? 0
+            let n = v.counts(quantity: .epsG)[verdict] ?? 0
             XCTAssertTrue(rec.contains { $0.key == verdict.name && $0.value == .int(n) }, verdict.name)
         }
-        XCTAssertTrue(text.contains("  ε_g       " + Validation.countsLine(v.counts(quantity: "eps_g"))), text)
+        XCTAssertTrue(text.contains("  ε_g       " + Validation.countsLine(v.counts(quantity: .epsG))), text)
     }
 }
 
@@ -397,7 +397,7 @@ final class ReadmeSnippetTests: XCTestCase {
             return XCTFail("no check output: \(out)\n\(err)")
         }
         let b = 1, l = 1   // β = 1, λ = 1
-        let theory = (0..<3).map { d.theoryValue("eps_g", $0, b, l) }
+        let theory = (0..<3).map { d.theoryValue(.epsG, $0, b, l) }
         XCTAssertEqual(obj["alpha"] as? [Double], [1, 2, 4])
         // (Foundation's JSON parser may be one ulp off Python's shortest repr)
         for key in ["theory", "theory_h5"] {
@@ -410,7 +410,7 @@ final class ReadmeSnippetTests: XCTestCase {
         let simMean = obj["sim_mean"] as! [Double]
         for a in 0..<3 {
             for n in 0..<2 {
-                let expected = d.simStats("eps_g", a, b, l, n).mean   // the failed run is excluded
+                let expected = d.simStats(.epsG, a, b, l, n).mean   // the failed run is excluded
                 XCTAssertEqual(simMean[a * 2 + n], expected, accuracy: 1e-12, "α index \(a), N index \(n)")
             }
         }

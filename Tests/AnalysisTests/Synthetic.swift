@@ -11,14 +11,8 @@ import ResultsFile
 import VAETheory
 
 enum Synthetic {
-    /// Theory observables keyed by file name.
-    static func theoryValues(_ o: Observables) -> [String: Double] {
-        ["m": o.m, "d": o.d, "Q": o.Q, "E": o.E, "R": o.R, "D": o.D, "eps_g": o.epsG,
-         "rate_train": o.rateTrain, "rate_test": o.rateTest, "dist_train": o.distTrain, "dist_test": o.distTest]
-    }
-
     /// A replicate: value of quantity q, or nil for "not run".
-    typealias SimRule = (_ q: String, _ theory: Double, _ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Double
+    typealias SimRule = (_ q: Quantity, _ theory: Double, _ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Double
 
     /// A ResultsData on the given grid with theory from the engine. With `N` and `seeds > 0`, simulated
     /// values come from `sim` (default: theory exactly), `status` from `status` (default ok) and the
@@ -28,23 +22,24 @@ enum Synthetic {
                      sim: SimRule? = nil,
                      status: ((Int, Int, Int, Int, Int) -> PointStatus)? = nil,
                      phase: ((_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int, _ theory: Int8) -> Int8)? = nil) throws -> ResultsData {
-        var d = ResultsData(alpha: alpha, beta: beta, lam: lam, N: N, seeds: Array(0..<seeds), rho: rho, eta: eta,
-                            attributes: ["spike": "ones", "solver": "synthetic"])
-        var th = [String: [Double]]()
-        for q in resultQuantities { th[q] = Array(repeating: .nan, count: d.theoryCount) }
+        var d = ResultsData(axes: StudyAxes(alpha: alpha, beta: beta, lam: lam, N: N, seeds: Array(0..<seeds)),
+                            attributes: RootAttributes([RootKey.rho: .double(rho), RootKey.eta: .double(eta),
+                                                        RootKey.spike: .string("ones"), RootKey.solver: .string("synthetic")]))
+        var th = [Quantity: [Double]]()
+        for q in Quantity.allCases { th[q] = Array(repeating: .nan, count: d.theoryCount) }
         let phaseRule = phase
         var phase = [Int8](repeating: -1, count: d.theoryCount)
         for a in alpha.indices { for b in beta.indices { for l in lam.indices {
             let r = Theory.solve(try TheoryInput(alpha: alpha[a], beta: beta[b], lambda: lam[l], rho: rho, eta: eta))
             let i = d.theoryIndex(a, b, l)
-            for (q, v) in theoryValues(r.observables) { th[q]![i] = v }
+            for q in Quantity.allCases { th[q]![i] = r.observables[q] }
             phase[i] = r.observables.phase.rawValue
         } } }
-        d.theory = th
+        for q in Quantity.allCases { d[theory: q] = th[q] }
         d.theoryPhase = phase
         guard !N.isEmpty, seeds > 0 else { return d }
-        var sv = [String: [Double]]()
-        for q in resultQuantities { sv[q] = Array(repeating: .nan, count: d.simCount) }
+        var sv = [Quantity: [Double]]()
+        for q in Quantity.allCases { sv[q] = Array(repeating: .nan, count: d.simCount) }
         var sp = [Int8](repeating: -1, count: d.simCount)
         var st = [Int8](repeating: 0, count: d.simCount)
         var done = 0
@@ -54,18 +49,18 @@ enum Synthetic {
             st[i] = code.rawValue
             if code == .notRun { continue }
             done += 1
-            for q in resultQuantities {
+            for q in Quantity.allCases {
                 let t = th[q]![d.theoryIndex(a, b, l)]
                 sv[q]![i] = sim?(q, t, a, b, l, n, s) ?? t
             }
             let tp = phase[d.theoryIndex(a, b, l)]
             sp[i] = phaseRule?(a, b, l, n, s, tp) ?? tp
         } } } } }
-        d.sim = sv
+        for q in Quantity.allCases { d[sim: q] = sv[q] }
         d.simPhase = sp
         d.status = st
-        d.pointsDone = done
-        d.pointsTotal = d.simCount
+        d.attributes[RootKey.pointsDone] = .int(Int64(done))
+        d.attributes[RootKey.pointsTotal] = .int(Int64(d.simCount))
         return d
     }
 
@@ -75,20 +70,19 @@ enum Synthetic {
         // analysis tests read exactly the schema a sweep writes.
         var d = d
         if d.hasSimulation {
-            if d.sim[SimExtra.steps] == nil { d.sim[SimExtra.steps] = [Double](repeating: 100, count: d.simCount) }
-            if d.sim[SimExtra.gradNorm] == nil { d.sim[SimExtra.gradNorm] = [Double](repeating: 1e-9, count: d.simCount) }
-            if d.sim[SimExtra.seconds] == nil { d.sim[SimExtra.seconds] = [Double](repeating: 0.01, count: d.simCount) }
+            if d.simSteps == nil { d.simSteps = [Int64](repeating: 100, count: d.simCount) }
+            if d.simGradNorm == nil { d.simGradNorm = [Double](repeating: 1e-9, count: d.simCount) }
+            if d.simSeconds == nil { d.simSeconds = [Double](repeating: 0.01, count: d.simCount) }
         }
-        var attrs: [String: AttributeValue] = [
+        var attrs = RootAttributes([
             RootKey.rho: .double(d.rho), RootKey.eta: .double(d.eta),
-            RootKey.spike: .string(d.attributes["spike"] ?? "ones"),
-            RootKey.solver: .string(d.attributes["solver"] ?? "synthetic"),
+            RootKey.spike: .string("ones"), RootKey.solver: .string("synthetic"),
             RootKey.simulated: .int(d.hasSimulation ? 1 : 0),
             RootKey.pointsDone: .int(Int64(d.pointsDone ?? 0)), RootKey.pointsTotal: .int(Int64(d.pointsTotal ?? 0)),
             RootKey.toolVersion: .string("test"),
-        ]
-        for (k, v) in d.rootAttributes { attrs[k] = v }
-        d.rootAttributes = attrs
+        ])
+        for (k, v) in d.attributes.values { attrs[k] = v }
+        d.attributes = attrs
         try ResultsWriter.write(d, to: path)
     }
 

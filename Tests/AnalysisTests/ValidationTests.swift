@@ -111,7 +111,7 @@ final class ValidationTests: XCTestCase {
                                         return t + slope / Double(N[n]).squareRoot() + ValidationTests.sigma * g.next()
                                     })
         var d = d0
-        if shift != 0 { d.theory["eps_g"] = d.theory["eps_g"]!.map { $0 + shift } }
+        if shift != 0 { d[theory: .epsG] = d[theory: .epsG]!.map { $0 + shift } }
         let path = try Synthetic.tempDir("val") + "/r.h5"
         try Synthetic.write(d, to: path)
         return (try ResultsData.read(path: path), path)
@@ -159,14 +159,14 @@ final class ValidationTests: XCTestCase {
     func testShiftedTheoryDisagrees() throws {
         let (d, _) = try syntheticFile(shift: 0.15)
         let v = Validation.compute(d)
-        let c = v.counts(quantity: "eps_g")
+        let c = v.counts(quantity: .epsG)
         let decided = (c[.agree] ?? 0) + (c[.marginal] ?? 0) + (c[.disagree] ?? 0)
         XCTAssertGreaterThan(decided, 40)
         XCTAssertGreaterThan(Double(c[.disagree] ?? 0) / Double(decided), 0.9, Validation.countsLine(c))
-        XCTAssertGreaterThan(v.agreeFraction(quantity: "Q"), 0.85)
+        XCTAssertGreaterThan(v.agreeFraction(quantity: .Q), 0.85)
         let worst = v.worst(3)
         XCTAssertEqual(worst.count, 3)
-        XCTAssertTrue(worst.allSatisfy { $0.quantity == "eps_g" && $0.z < -3 })
+        XCTAssertTrue(worst.allSatisfy { $0.quantity == .epsG && $0.z < -3 })
         XCTAssertTrue(v.text().contains("disagree"))
     }
 
@@ -179,15 +179,15 @@ final class ValidationTests: XCTestCase {
         let d = try Synthetic.data(alpha: [0.5, 0.72, 1], beta: [0.05, 0.5], lam: [0, 3], N: [500, 2000], seeds: 3,
                                    sim: { _, t, _, _, _, _, s in t + 0.01 * Double(s - 1) })
         let v = Validation.compute(d)
-        func verdict(_ q: String, _ alpha: Double, _ beta: Double, _ lambda: Double) -> Verdict {
+        func verdict(_ q: Quantity, _ alpha: Double, _ beta: Double, _ lambda: Double) -> Verdict {
             v.points.first { $0.quantity == q && $0.alpha == alpha && $0.beta == beta && $0.lambda == lambda }!.verdict
         }
-        XCTAssertEqual(verdict("rate_test", 0.5, 0.5, 0), .excludedNullSpace)
-        XCTAssertEqual(verdict("dist_test", 0.5, 0.5, 0), .excludedNullSpace)
-        XCTAssertFalse(verdict("eps_g", 0.5, 0.5, 0).isExcluded)
-        XCTAssertEqual(verdict("eps_g", 0.72, 0.05, 3), .excludedFirstOrder)
-        XCTAssertEqual(verdict("eps_g", 1, 0.5, 3), .excludedCritical)
-        XCTAssertEqual(verdict("eps_g", 0.5, 0.5, 3), .agree)   // replicates symmetric about theory: z = 0
+        XCTAssertEqual(verdict(.rateTest, 0.5, 0.5, 0), .excludedNullSpace)
+        XCTAssertEqual(verdict(.distTest, 0.5, 0.5, 0), .excludedNullSpace)
+        XCTAssertFalse(verdict(.epsG, 0.5, 0.5, 0).isExcluded)
+        XCTAssertEqual(verdict(.epsG, 0.72, 0.05, 3), .excludedFirstOrder)
+        XCTAssertEqual(verdict(.epsG, 1, 0.5, 3), .excludedCritical)
+        XCTAssertEqual(verdict(.epsG, 0.5, 0.5, 3), .agree)   // replicates symmetric about theory: z = 0
         // flags in the file win: mark (α = 0.5, β = 0.5, λ = 3) first-order, clear everything else
         var f = d
         f.theoryFlags = [UInt8](repeating: 0, count: d.theoryCount)
@@ -199,12 +199,12 @@ final class ValidationTests: XCTestCase {
         XCTAssertNotNil(r.theoryFlags)
         let w = Validation.compute(r)
         XCTAssertTrue(w.flagsFromFile)
-        func verdict2(_ q: String, _ alpha: Double, _ beta: Double, _ lambda: Double) -> Verdict {
+        func verdict2(_ q: Quantity, _ alpha: Double, _ beta: Double, _ lambda: Double) -> Verdict {
             w.points.first { $0.quantity == q && $0.alpha == alpha && $0.beta == beta && $0.lambda == lambda }!.verdict
         }
-        XCTAssertEqual(verdict2("eps_g", 0.5, 0.5, 3), .excludedFirstOrder)
-        XCTAssertFalse(verdict2("eps_g", 1, 0.5, 3).isExcluded)
-        XCTAssertFalse(verdict2("rate_test", 0.5, 0.5, 0).isExcluded)
+        XCTAssertEqual(verdict2(.epsG, 0.5, 0.5, 3), .excludedFirstOrder)
+        XCTAssertFalse(verdict2(.epsG, 1, 0.5, 3).isExcluded)
+        XCTAssertFalse(verdict2(.rateTest, 0.5, 0.5, 0).isExcluded)
     }
 
     /// One N: no extrapolation; z of the seed mean against N = ∞ per point, `biased` exactly in the
@@ -214,7 +214,7 @@ final class ValidationTests: XCTestCase {
         let v = Validation.compute(d)
         XCTAssertTrue(v.singleN)
         XCTAssertTrue(v.points.allSatisfy { $0.fit == nil })
-        let p = try XCTUnwrap(v.points.first { $0.quantity == "eps_g" && !$0.verdict.isExcluded && $0.z.isFinite })
+        let p = try XCTUnwrap(v.points.first { $0.quantity == .epsG && !$0.verdict.isExcluded && $0.z.isFinite })
         let s = p.sizes[0]
         XCTAssertEqual(p.z, (s.mean - p.theory) / s.se, accuracy: 1e-12)
         XCTAssertEqual(p.perNZ, [p.z])
@@ -235,8 +235,8 @@ final class ValidationTests: XCTestCase {
         let v = Validation.compute(d)
         let dir = try Synthetic.tempDir("valout")
         let out = dir + "/validation.h5"
-        try ValidationFile.write(v, to: out)
-        XCTAssertThrowsError(try ValidationFile.write(v, to: out)) { e in XCTAssertTrue("\(e)".contains(out), "\(e)") }
+        try ValidationFile.write(v, to: out, replacing: false)
+        XCTAssertThrowsError(try ValidationFile.write(v, to: out, replacing: false)) { e in XCTAssertTrue("\(e)".contains(out), "\(e)") }
         let script = """
         import json, xarray as xr
         ds = xr.open_dataset("\(out)", engine="h5netcdf")
@@ -254,7 +254,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(obj["shape"] as? [Int], [6, 5, 2])
         XCTAssertEqual(obj["meanings"] as? String, Verdict.allCases.map(\.name).joined(separator: " "))
         XCTAssertEqual(obj["values"] as? [Int], Verdict.allCases.map { Int($0.rawValue) })
-        let eps = v.points.filter { $0.quantity == "eps_g" }, qs = v.points.filter { $0.quantity == "Q" }
+        let eps = v.points.filter { $0.quantity == .epsG }, qs = v.points.filter { $0.quantity == .Q }
         XCTAssertEqual(obj["verdict"] as? [Int], eps.map { Int($0.verdict.rawValue) })
         let z = obj["z"] as! [Any], qinf = obj["qinf"] as! [Any]
         XCTAssertEqual(z.count, eps.count)
@@ -271,7 +271,7 @@ final class ValidationTests: XCTestCase {
         let v = Validation.compute(d)
         let r = try runVaesweep(["validate", path])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("  ε_g       " + Validation.countsLine(v.counts(quantity: "eps_g"))), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  ε_g       " + Validation.countsLine(v.counts(quantity: .epsG))), r.stdout)
         let j = try runVaesweep(["validate", path, "--json"])
         XCTAssertEqual(j.status, 0, j.stderr)
         let lines = try jsonLines(j.stdout)

@@ -90,7 +90,7 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(res["kind"] as? String, "result")
         XCTAssertEqual(res["steps"] as? Int, 400)
         XCTAssertEqual(res["p"] as? Int, p)
-        for q in Observables.names {
+        for q in Quantity.allCases.map(\.rawValue) {
             let a = try XCTUnwrap(ref[q] as? Double, q), b = try XCTUnwrap(res[q] as? Double, q)
             XCTAssertEqual(b, a, accuracy: 1e-9 * max(1, abs(a)), q)
         }

@@ -2,6 +2,7 @@ import Foundation
 import HDF5Kit
 import ResultsFile
 import Sweep
+import VAETheory
 import TestSupport
 import XCTest
 
@@ -209,38 +210,37 @@ final class GrowingStudyTests: XCTestCase {
     /// The results-file module: what the real writer writes, the real reader reads back, every
     /// variable and attribute. Catches a reader and a writer that spell the schema differently.
     func testWriterAndReaderAgree() throws {
-        var d = ResultsData.empty(alpha: [0.5, 2], beta: [1], lam: [0.01, 1], N: [10, 20], seeds: [3], rho: 2, eta: 0.5)
+        var d = ResultsData.empty(axes: StudyAxes(alpha: [0.5, 2], beta: [1], lam: [0.01, 1], N: [10, 20], seeds: [3]), rho: 2, eta: 0.5)
         var rng = TestRNG(state: 5)
-        for q in Quantity.names {
-            d.theory[q] = (0..<d.theoryCount).map { _ in rng.uniform() }
-            d.sim[q] = (0..<d.simCount).map { _ in rng.uniform() }
+        for q in Quantity.allCases {
+            d[theory: q] = (0..<d.theoryCount).map { _ in rng.uniform() }
+            d[sim: q] = (0..<d.simCount).map { _ in rng.uniform() }
         }
-        d.sim[SimExtra.steps] = (0..<d.simCount).map { Double($0 * 7) }
-        d.sim[SimExtra.gradNorm] = (0..<d.simCount).map { _ in rng.uniform() }
-        d.sim[SimExtra.seconds] = (0..<d.simCount).map { _ in rng.uniform() }
+        d.simSteps = (0..<d.simCount).map { Int64($0 * 7) }
+        d.simGradNorm = (0..<d.simCount).map { _ in rng.uniform() }
+        d.simSeconds = (0..<d.simCount).map { _ in rng.uniform() }
         d.theoryPhase = [0, 1, 2, 1]; d.theoryMetastable = [0, 1, 0, -1]; d.theoryFlags = [0, 2, 4, 6]
         d.simPhase = (0..<d.simCount).map { Int8($0 % 3) }
         d.simFlags = (0..<d.simCount).map { UInt8($0 % 16) }
         d.status = (0..<d.simCount).map { Int8($0 % 3) }
         let settings = StudySettings(rho: 2, eta: 0.5, numericsVersion: 2,
-                                     simulation: .init(spike: "gaussian", solver: "adam", tolerance: 1e-6, maxSteps: 10_000,
+                                     simulation: .init(spike: .gaussian, solver: .adam, tolerance: 1e-6, maxSteps: 10_000,
                                                        rootSeed: UInt64.max - 3, streamVersion: 2))
-        d.rootAttributes = Dictionary(settings.attributes + [("spec_canonical", .string("x")), ("points_done", .int(9))],
-                                      uniquingKeysWith: { $1 })
+        d.attributes = RootAttributes(settings.attributes + [("spec_canonical", .string("x")), ("points_done", .int(9))])
         let path = dir.appendingPathComponent("rt.h5").path
         try ResultsWriter.write(d, to: path)
         XCTAssertThrowsError(try ResultsWriter.write(d, to: path), "never over an existing file")
         let r = try ResultsData.read(path: path)
         XCTAssertEqual(r.alpha, d.alpha); XCTAssertEqual(r.beta, d.beta); XCTAssertEqual(r.lam, d.lam)
         XCTAssertEqual(r.N, d.N); XCTAssertEqual(r.seeds, d.seeds)
-        for q in Quantity.names {
-            XCTAssertEqual(r.theory[q], d.theory[q], q); XCTAssertEqual(r.sim[q], d.sim[q], q)
+        for q in Quantity.allCases {
+            XCTAssertEqual(r[theory: q], d[theory: q], q.rawValue); XCTAssertEqual(r[sim: q], d[sim: q], q.rawValue)
         }
-        for q in SimExtra.names { XCTAssertEqual(r.sim[q], d.sim[q], q) }
+        XCTAssertEqual(r.simSteps, d.simSteps); XCTAssertEqual(r.simGradNorm, d.simGradNorm); XCTAssertEqual(r.simSeconds, d.simSeconds)
         XCTAssertEqual(r.theoryPhase, d.theoryPhase); XCTAssertEqual(r.theoryMetastable, d.theoryMetastable)
         XCTAssertEqual(r.theoryFlags, d.theoryFlags); XCTAssertEqual(r.simPhase, d.simPhase)
         XCTAssertEqual(r.simFlags, d.simFlags); XCTAssertEqual(r.status, d.status)
-        XCTAssertEqual(r.rootAttributes, d.rootAttributes)
+        XCTAssertEqual(r.attributes, d.attributes)
         XCTAssertEqual(try r.settings(), settings)
         XCTAssertEqual(try StudySettings(serialized: settings.serialized), settings)
     }

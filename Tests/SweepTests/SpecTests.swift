@@ -75,6 +75,13 @@ final class SpecTests: XCTestCase {
         ("[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1.5\n", "grid.seeds"),
         ("[model]\neta = 0\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.eta"),
         ("[model]\nrho = -1\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.rho"),
+        // The live bug of the one-record issue: values the theory refuses ran to a file of NaN theory.
+        ("[model]\neta = 1e-7\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.eta"),
+        ("[model]\neta = 1e-300\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.eta"),
+        ("[model]\neta = 1e7\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.eta"),
+        ("[model]\nrho = 2e6\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.rho"),
+        ("[model]\nrho = 1e300\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n[simulation]\nrun = false\n", "model.rho"),
+        ("[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [200000]\nseeds = 1\n", "grid.N"),
         ("[model]\nspike = \"spiky\"\n[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n", "model.spike"),
         ("[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n[simulation]\nsolver = \"sgd\"\n", "simulation.solver"),
         ("[grid]\nalpha = [1.0]\nbeta = [1.0]\nlambda = [0.0]\nN = [10]\nseeds = 1\n[simulation]\ntolerance = -1e-9\n", "simulation.tolerance"),

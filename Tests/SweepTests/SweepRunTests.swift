@@ -190,7 +190,7 @@ final class SweepRunTests: XCTestCase {
         let text = "[grid]\nalpha = [2.0, 4.0]\nbeta = [0.5, 1.0]\nlambda = [0.01]\nN = [40]\nseeds = 2\n"
         let spec = try writeSpec(text)
         let out = dir.appendingPathComponent("fail.h5").path
-        let r = try runVaesweep(["run", spec, "--output", out], ranks: 2, environment: ["VAESWEEP_INJECT_FAILURE": "2.0"])
+        let r = try runVaesweep(["run", spec, "--output", out], ranks: 2, environment: ["VAESWEEP_TEST_HOOKS": "fail-alpha=2.0"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("4 simulated points failed"), r.stderr)
         let before = try dataVariables(out)
@@ -244,7 +244,7 @@ final class SweepRunTests: XCTestCase {
         let resumed = try runVaesweep(["run", spec, "--output", out, "--resume"], ranks: 2)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         // the resumed run says how many points the journal held (K ≥ 1 of M)
-        let journalPoints = records.reduce(0) { $0 + $1.values.count / ($1.kind == .theory ? 3 + PayloadLayout.theory : 5 + PayloadLayout.simulation) }
+        let journalPoints = records.reduce(0) { $0 + $1.values.count / ($1.kind.coordinateCount + $1.kind.fieldCount) }
         XCTAssertGreaterThan(journalPoints, 0)
         XCTAssertTrue(resumed.stderr.contains("resuming: \(journalPoints)/"), resumed.stderr)
         let a = try dataVariables(full), b = try dataVariables(out)

@@ -575,7 +575,7 @@ final class TheoryTests: XCTestCase {
             for v in values {
                 var p = good; p[field] = v
                 XCTAssertThrowsError(try TheoryInput(alpha: p["alpha"]!, beta: p["beta"]!, lambda: p["lambda"]!, rho: p["rho"]!, eta: p["eta"]!)) { err in
-                    guard let e = err as? TheoryInputError else { return XCTFail("wrong error type \(err)") }
+                    guard let e = err as? DomainError else { return XCTFail("wrong error type \(err)") }
                     XCTAssertEqual(e.field, field)
                     XCTAssertTrue(e.description.contains(field))
                 }

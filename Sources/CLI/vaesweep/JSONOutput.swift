@@ -17,7 +17,7 @@ struct JSONObject {
 
     /// The observables under their standard keys (`m` … `dist_test`), then `phase` by name.
     mutating func add(_ o: Observables) {
-        for (k, v) in zip(Observables.names, o.values) { add(k, v) }
+        for q in Quantity.allCases { add(q.rawValue, o[q]) }
         add("phase", o.phase.name)
     }
 
@@ -38,12 +38,6 @@ struct JSONObject {
         }
         return out + "\""
     }
-}
-
-/// Print a one-line error naming the offending option/field and exit with `code` (2 = bad input).
-func fail(_ message: String, code: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data(("vaesweep: error: " + message + "\n").utf8))
-    exit(code)
 }
 
 /// One JSON line of a flat record (summary, validation).

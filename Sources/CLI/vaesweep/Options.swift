@@ -1,11 +1,11 @@
 // Typed command-line values shared by `theory` and `simulate` (model: swift-argument-parser's
 // Examples/math/Math.swift): comma-separated number lists parsed in one place, enums as
-// ExpressibleByArgument, and ONE definition of the parameter domains (the theory engine's
-// TheoryInput ranges), checked in the commands' `validate()`.
+// ExpressibleByArgument, and the parameter domains of the project's one table (`Domains`),
+// checked in the commands' `validate()`.
 //
 // Exit codes: a value that does not parse, a missing required option, and a `ValidationError`
 // from `validate()` are usage errors; VAESweep.main turns them into one line naming the option and
-// exit status 2. Runtime failures print one line and throw `ExitCode.failure` (1).
+// exit status 2. Other failures go through `report` (ErrorReporting.swift).
 import ArgumentParser
 import Foundation
 import VAESimulation
@@ -56,43 +56,21 @@ enum SpikeChoice: ExpressibleByArgument, Sendable {
     }
 }
 
-/// The parameter domains of `theory` and `simulate`: one definition (the theory engine's), plus the
-/// simulation-only limits.
+/// The parameter domains of `theory` and `simulate`: the project's one domain table (`Domains`,
+/// VAETheory), checked with the option's name.
 enum Domain {
-    static let alpha = TheoryInput.alphaRange
-    static let beta = TheoryInput.betaRange
-    static let lambda = TheoryInput.lambdaRange
-    static let rho = TheoryInput.rhoRange
-    static let eta = TheoryInput.etaRange
-    /// Simulation: dimension N, replicate ids, tolerance, step counts, α N² (memory/time of one run).
-    static let n: ClosedRange<Int> = 1...20_000
-    static let seed: ClosedRange<Int> = 0...Int(Int32.max)
-    static let steps: ClosedRange<Int> = 0...1_000_000_000
-    static let maxSamplesTimesN = 4e9
-
-    /// Throws a ValidationError naming `--option` unless every value is finite and inside `range`.
-    static func check(_ option: String, _ values: [Double], _ range: ClosedRange<Double>) throws {
+    /// Throws a ValidationError naming `--option` unless every value lies in `p`'s domain.
+    static func check(_ option: String, _ values: [Double], _ p: Parameter) throws {
         for v in values {
-            do { try TheoryInput.check(option, v, range) } catch let e as TheoryInputError {
-                throw ValidationError("--\(option): \(e.message)")
-            }
+            do { try Domains.check(p, v, field: "--" + option) } catch let e as DomainError { throw ValidationError(e.description) }
         }
     }
 
-    static func check(_ option: String, _ values: [Int], _ range: ClosedRange<Int>) throws {
-        for v in values where !range.contains(v) {
-            throw ValidationError("--\(option): \(v) is outside the domain [\(range.lowerBound), \(range.upperBound)]")
-        }
+    /// `check` for integer values.
+    static func check(_ option: String, _ values: [Int], _ p: Parameter) throws {
+        try check(option, values.map(Double.init), p)
     }
-}
 
-/// Print one error line ("vaesweep: error: …") and return the exit code to throw (not a usage error).
-func runtimeFailure(_ message: String, code: Int32 = 1) -> ExitCode {
-    FileHandle.standardError.write(Data(("vaesweep: error: " + message + "\n").utf8))
-    return ExitCode(code)
-}
-
-/// Print a warning line on stderr.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data(("vaesweep: warning: " + message + "\n").utf8))
+    /// "name in DOMAIN" for help texts.
+    static func describe(_ name: String, _ p: Parameter) -> String { "\(name) in \(Domains.of(p))" }
 }

@@ -34,12 +34,12 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         let data: ResultsData
-        do { data = try ResultsData.read(path: results) } catch { throw ValidationError("\(error)") }
+        do { data = try ResultsData.read(path: results) } catch { throw report(error) }
         for w in PartialFile.warnings(data) { warn(w) }
         let figures = Figures.all(data)
         let written: [String]
         do { written = try FigureWriter.write(figures, to: out, png: !noPng) } catch {
-            throw runtimeFailure("cannot write figures to '\(out)': \(error.localizedDescription)")
+            throw report(CommandFailure.failure("cannot write figures to '\(out)': \(error)"))
         }
         for path in written {
             if json {

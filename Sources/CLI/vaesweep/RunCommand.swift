@@ -5,13 +5,6 @@ import MPIKit
 import ResultsFile
 import Sweep
 
-/// Print one `vaesweep: error:` line and end with the exit status the error means (2 for bad
-/// input and refusals, 1 otherwise). Ranks other than launch rank 0 stay silent.
-func exitWithError(_ error: Error, quiet: Bool = false) -> ExitCode {
-    if !quiet { FileHandle.standardError.write(Data("vaesweep: error: \(error)\n".utf8)) }
-    return ExitCode(ExitStatus.of(error))
-}
-
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -57,7 +50,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let rankZero = RunCommand.isLaunchRankZero
         let parsed: SweepSpec
-        do { parsed = try SweepSpec.load(path: spec) } catch { throw exitWithError(error, quiet: !rankZero) }
+        do { parsed = try SweepSpec.load(path: spec) } catch { throw report(error, quiet: !rankZero) }
         var options = RunOptions(outputPath: output ?? parsed.outputPath ?? "results.h5")
         options.resume = resume || retryFailed
         options.retryFailed = retryFailed
@@ -70,7 +63,7 @@ struct RunCommand: ParsableCommand {
             do {
                 let grid = try Grid(spec: parsed)
                 if rankZero { print(DryRun.report(grid, output: options.outputPath)) }
-            } catch { throw exitWithError(error, quiet: !rankZero) }
+            } catch { throw report(error, quiet: !rankZero) }
             return
         }
         let plan: SweepPlan
@@ -81,14 +74,14 @@ struct RunCommand: ParsableCommand {
                 return
             }
             plan = p
-        } catch { throw exitWithError(error, quiet: !rankZero) }
+        } catch { throw report(error, quiet: !rankZero) }
 
         BLAS.setThreads(1)  // one BLAS thread per rank: bitwise-reproducible, no oversubscription
         SweepRunner.installSignalHandlers()  // before MPI_Init: an early drain signal must not kill the rank
+        defer { plan.releaseLock() }   // launch rank 0 holds the output lock until the run has ended
         let code = try MPIEnvironment.run(threading: .funneled) { mpi in  // finalises on return and on throw
             try SweepRunner.run(plan, comm: mpi.world)
         }
-        withExtendedLifetime(plan) {}   // the output lock is held until here
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -119,24 +112,22 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         do {
-            try SafeOutput.checkTarget(output)
+            try SafeFile.checkTarget(output)
             if FileManager.default.fileExists(atPath: output) && !overwrite {
                 throw Refusal("'\(output)' exists; choose another --output or pass --overwrite")
             }
             let lock = try OutputLock(outputPath: output)
+            defer { lock.release() }
             var loaded: [(path: String, data: ResultsData)] = []
             for path in inputs {
                 do { loaded.append((path, try ResultsData.read(path: path))) } catch { throw Refusal("merge: \(error)") }
             }
             let (data, _) = try Merge.merge(loaded)
-            try SafeOutput.writeResults(data, to: output)
-            withExtendedLifetime(lock) {}
-            let done: String = { if case let .int(k)? = data.rootAttributes["points_done"] { return "\(k)" }; return "?" }()
+            try SafeFile.writeResults(data, to: output)
+            let done = data.pointsDone.map(String.init) ?? "?"
             FileHandle.standardError.write(Data("[vaesweep] wrote \(output): \(done)/\(data.theoryCount + data.simCount) points from \(inputs.count) files\n".utf8))
-        } catch let e as ExitCode {
-            throw e
         } catch {
-            throw exitWithError(error)
+            throw report(error)
         }
     }
 }

@@ -16,10 +16,9 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate (train) the linear β-VAE on a spiked-covariance sample, or replay a run on given data, and print its observables.",
         discussion: """
-            Domain (shared with `theory`): alpha in [\(Domain.alpha.lowerBound), \(Domain.alpha.upperBound)], \
-            beta in [\(Domain.beta.lowerBound), \(Domain.beta.upperBound)], lambda in [\(Domain.lambda.lowerBound), \(Domain.lambda.upperBound)], \
-            rho in [\(Domain.rho.lowerBound), \(Domain.rho.upperBound)], eta in [\(Domain.eta.lowerBound), \(Domain.eta.upperBound)], \
-            n in [\(Domain.n.lowerBound), \(Domain.n.upperBound)], P·N ≤ 4e9.
+            Domain (shared with `theory` and a spec): \(Domain.describe("alpha", .alpha)), \(Domain.describe("beta", .beta)), \
+            \(Domain.describe("lambda", .lambda)), \(Domain.describe("rho", .rho)), \(Domain.describe("eta", .eta)), \
+            n in 2 … \(Domains.maxExplicitN), P = round(αN) ≥ 2, P·N ≤ 4e9.
             Replay: --data X.npy (P × N, float32/float64, C order) [--spike WSTAR.npy] [--init-decoder W0.npy \
             --init-encoder V0.npy] [--init-variance D0] --solver adam --adam-variable D|logD --steps K [--history EVERY]: \
             exactly K full-batch Adam steps (lr 1e-3) from the given weights (default: this tool's random start \
@@ -64,13 +63,13 @@ struct SimulateCommand: ParsableCommand {
     var isReplay: Bool { data != nil }
 
     func validate() throws {
-        try Domain.check("beta", beta.values, Domain.beta)
-        try Domain.check("lambda", lambda.values, Domain.lambda)
-        try Domain.check("rho", [rho], Domain.rho)
-        try Domain.check("eta", [eta], Domain.eta)
-        try Domain.check("seed", seed.values, Domain.seed)
-        if let t = tolerance, !(t >= 0 && t < 1) { throw ValidationError("--tolerance: \(t) is outside the domain [0, 1)") }
-        if let s = maxSteps { try Domain.check("max-steps", [s], Domain.steps) }
+        try Domain.check("beta", beta.values, .beta)
+        try Domain.check("lambda", lambda.values, .lambda)
+        try Domain.check("rho", [rho], .rho)
+        try Domain.check("eta", [eta], .eta)
+        try Domain.check("seed", seed.values, .seed)
+        if let t = tolerance { try Domain.check("tolerance", [t], .tolerance) }
+        if let s = maxSteps { try Domain.check("max-steps", [s], .maxSteps) }
         if isReplay {
             if alpha != nil { throw ValidationError("--alpha: not allowed with --data (α = P/N of the data matrix)") }
             if n != nil { throw ValidationError("--n: not allowed with --data (N is the data matrix's second dimension)") }
@@ -81,15 +80,18 @@ struct SimulateCommand: ParsableCommand {
                 throw ValidationError(initDecoder == nil ? "--init-decoder: needed with --init-encoder" : "--init-encoder: needed with --init-decoder")
             }
             if let d = initVariance, !(d > 0 && d.isFinite) { throw ValidationError("--init-variance: \(d) must be a finite number > 0") }
-            if let s = steps { try Domain.check("steps", [s], Domain.steps) }
+            if let s = steps { try Domain.check("steps", [s], .steps) }
             if let h = history, h < 1 { throw ValidationError("--history: \(h) must be ≥ 1") }
         } else {
             guard let alpha else { throw ValidationError("--alpha: missing (required without --data)") }
             guard let n else { throw ValidationError("--n: missing (required without --data)") }
-            try Domain.check("alpha", [alpha], Domain.alpha)
-            try Domain.check("n", [n], Domain.n)
-            if Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n) > Domain.maxSamplesTimesN {
-                throw ValidationError("--alpha: P·N = \(Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n)) is too large for one run (limit 4e9)")
+            try Domain.check("alpha", [alpha], .alpha)
+            do {
+                try Domains.checkN(n, explicit: true, field: "--n")
+                try Domains.checkSampleCount(alpha: alpha, n: n, field: "--alpha")
+            } catch let e as DomainError { throw ValidationError(e.description) }
+            if Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n) > Domains.maxExplicitSamplesTimesN {
+                throw ValidationError("--alpha: P·N = \(Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n)) is too large for one run (limit \(Domains.maxExplicitSamplesTimesN))")
             }
             for (name, given) in [("data", data != nil), ("init-decoder", initDecoder != nil), ("init-encoder", initEncoder != nil),
                                   ("init-variance", initVariance != nil), ("steps", steps != nil), ("history", history != nil)] where given {
@@ -113,7 +115,7 @@ struct SimulateCommand: ParsableCommand {
                                              solver: solver)
                 results = try Trainer.train(data, pairs: pairs, options: options)
             } catch {
-                throw runtimeFailure("simulation failed: \(error)")
+                throw report(CommandFailure.failure("simulation failed: \(error)"))
             }
             for r in results {
                 let o = r.observables
@@ -160,7 +162,7 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--data: \(path): shape \(x.shape), expected a 2-D P × N matrix")
         }
         let p = x.shape[0], n = x.shape[1]
-        guard Domain.n.contains(n) else { throw ValidationError("--data: \(path): N = \(n) is outside [\(Domain.n.lowerBound), \(Domain.n.upperBound)]") }
+        do { try Domains.checkN(n, explicit: true, field: "--data: \(path): N") } catch let e as DomainError { throw ValidationError(e.description) }
         guard x.values.allSatisfy(\.isFinite) else { throw ValidationError("--data: \(path): non-finite value") }
         let wStar: [Double]
         if case let .file(f) = spike { wStar = try Self.vector("spike", f, n: n, allowed: [[n], [n, 1], [1, n]]) } else { wStar = Array(repeating: 1, count: n) }
@@ -179,7 +181,7 @@ struct SimulateCommand: ParsableCommand {
             let key = DataKey(rootSeed: rootSeed, replicate: s)
             let sample: SampleSpectrum
             do { sample = try Replay.spectrum(x: x.values, p: p, n: n, spike: wStar, rho: rho, eta: eta, key: key) } catch {
-                throw runtimeFailure("--data: \(path): \(error)")
+                throw report(CommandFailure.failure("--data: \(path): \(error)"))
             }
             for b in beta.values { for l in lambda.values {
                 let start = given ?? Trainer.initialParameters(sample, beta: b, lambda: l)
@@ -203,7 +205,7 @@ struct SimulateCommand: ParsableCommand {
                         }
                     }
                 } catch {
-                    throw runtimeFailure("replay failed: \(error)")
+                    throw report(CommandFailure.failure("replay failed: \(error)"))
                 }
                 if json {
                     var j = JSONObject()
@@ -211,7 +213,7 @@ struct SimulateCommand: ParsableCommand {
                     j.add(r.observables)
                     j.add("steps", r.steps); j.add("grad_norm", r.gradNorm); j.add("converged", r.converged); j.add("seconds", r.seconds)
                     j.add("sample_ell1", sample.ell1); j.add("sample_theta", sample.theta)
-                    for (name, v) in zip(Observables.names, exact.values) { j.add("exact_" + name, v) }
+                    for q in Quantity.allCases { j.add("exact_" + q.rawValue, exact[q]) }
                     j.add("exact_phase", exact.phase.name)
                     print(j.line)
                 } else {

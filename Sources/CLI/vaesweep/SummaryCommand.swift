@@ -27,7 +27,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         let data: ResultsData
-        do { data = try ResultsData.read(path: results) } catch { throw ValidationError("\(error)") }
+        do { data = try ResultsData.read(path: results) } catch { throw report(error) }
         for w in PartialFile.warnings(data) { warn(w) }
         let summary = Summary.compute(data)
         if json {

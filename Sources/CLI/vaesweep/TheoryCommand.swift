@@ -8,9 +8,9 @@ struct TheoryCommand: ParsableCommand {
         commandName: "theory",
         abstract: "Asymptotic (N → ∞) theory of the linear β-VAE at one or more parameter points.",
         discussion: "Every option accepts a comma-separated list (e.g. --alpha 0.5,1,2); one result is printed per combination, in the order rho slowest, then eta, alpha, beta, with lambda fastest. "
-            + "Domain: alpha in [\(Domain.alpha.lowerBound), \(Domain.alpha.upperBound)], beta in [\(Domain.beta.lowerBound), \(Domain.beta.upperBound)], "
-            + "lambda in [\(Domain.lambda.lowerBound), \(Domain.lambda.upperBound)], rho in [\(Domain.rho.lowerBound), \(Domain.rho.upperBound)], "
-            + "eta in [\(Domain.eta.lowerBound), \(Domain.eta.upperBound)] (the same domain as `simulate`). "
+            + "Domain: \(Domain.describe("alpha", .alpha)), \(Domain.describe("beta", .beta)), "
+            + "\(Domain.describe("lambda", .lambda)), \(Domain.describe("rho", .rho)), "
+            + "\(Domain.describe("eta", .eta)) (the same domain as `simulate` and a spec). "
             + "Bad input prints one error line naming the option and exits with code 2. "
             + "With --json each line is one JSON object with keys alpha, beta, lambda, rho, eta, m, d, Q, E, R, D, eps_g, rate_train, rate_test, dist_train, dist_test, phase (name) and metastable (boolean)."
     )
@@ -31,11 +31,11 @@ struct TheoryCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try Domain.check("alpha", alpha.values, Domain.alpha)
-        try Domain.check("beta", beta.values, Domain.beta)
-        try Domain.check("lambda", lambda.values, Domain.lambda)
-        try Domain.check("rho", rho.values, Domain.rho)
-        try Domain.check("eta", eta.values, Domain.eta)
+        try Domain.check("alpha", alpha.values, .alpha)
+        try Domain.check("beta", beta.values, .beta)
+        try Domain.check("lambda", lambda.values, .lambda)
+        try Domain.check("rho", rho.values, .rho)
+        try Domain.check("eta", eta.values, .eta)
     }
 
     func run() throws {
@@ -46,7 +46,7 @@ struct TheoryCommand: ParsableCommand {
         }
         for r in rho.values { for e in eta.values { for a in alpha.values { for b in beta.values { for l in lambda.values {
             let input: TheoryInput
-            do { input = try TheoryInput(alpha: a, beta: b, lambda: l, rho: r, eta: e) } catch let err as TheoryInputError {
+            do { input = try TheoryInput(alpha: a, beta: b, lambda: l, rho: r, eta: e) } catch let err as DomainError {
                 throw ValidationError("--\(err.field): \(err.message)")
             }
             let res = Theory.solve(input)

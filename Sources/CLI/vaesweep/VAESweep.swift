@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ResultsFile
 import Sweep
 
 @main
@@ -23,7 +24,8 @@ struct VAESweep: ParsableCommand {
         } catch {
             if exitCode(for: error) == .validationFailure {
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-                fail(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)
+                printErrorLine(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)
+                Foundation.exit(ExitStatus.badInput)
             }
             exit(withError: error)
         }

@@ -43,22 +43,15 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let data: ResultsData
-        do { data = try ResultsData.read(path: results) } catch { throw ValidationError("\(error)") }
+        do { data = try ResultsData.read(path: results) } catch { throw report(error) }
         if !data.hasSimulation { warn("\(results) holds no simulations: nothing to validate") }
         let v = Validation.compute(data)
         if let out {
             do {
-                if overwrite {
-                    try SafeOutput.checkTarget(out, role: "--out")
-                    try SafeOutput.replace(out) { tmp in try ValidationFile.write(v, to: tmp) }
-                } else {
-                    try ValidationFile.write(v, to: out)
-                }
-            } catch let e as Refusal {
-                throw ValidationError(e.description)
-            } catch let e as ValidationFileError {
-                if e.isBadInput { throw ValidationError(e.description) }
-                throw runtimeFailure(e.description)
+                try SafeFile.checkTarget(out, role: "--out")
+                try ValidationFile.write(v, to: out, replacing: overwrite)
+            } catch {
+                throw report(error)
             }
         }
         if json {

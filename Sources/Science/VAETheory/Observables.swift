@@ -46,10 +46,6 @@ public struct Observables: Sendable, Equatable {
         self.distTrain = distTrain; self.distTest = distTest; self.phase = phase
     }
 
-    /// The names of the numeric observables, in `values` order: the keys of the JSON output and
-    /// the `<q>` of the results file's `theory_<q>` / `sim_<q>` variables.
-    public static let names = ["m", "d", "Q", "E", "R", "D", "eps_g", "rate_train", "rate_test", "dist_train", "dist_test"]
-
-    /// The numeric observables in `names` order.
-    public var values: [Double] { [m, d, Q, E, R, D, epsG, rateTrain, rateTest, distTrain, distTest] }
+    /// The numeric observables in `Quantity.allCases` order.
+    public var values: [Double] { Quantity.allCases.map { self[$0] } }
 }

@@ -3,57 +3,22 @@
 
 import Foundation
 
-/// Bad theory input: `field` names the offending parameter ("alpha", "beta", "lambda", "rho", "eta").
-public struct TheoryInputError: Error, CustomStringConvertible {
-    /// The offending parameter: "alpha", "beta", "lambda", "rho" or "eta".
-    public let field: String
-    /// Why it was refused (not finite, or outside its domain, with the value).
-    public let message: String
-    /// An error about parameter `field`.
-    public init(field: String, message: String) { self.field = field; self.message = message }
-    /// "field: message".
-    public var description: String { "\(field): \(message)" }
-}
-
-/// A validated theory input point.
-/// Domain: α ∈ [1e-3, 1e6], β ∈ [1e-4, 100], λ ∈ [0, 100], ρ ∈ [0, 1e6], η ∈ [1e-6, 1e6], all finite.
-/// (The caps on ρ, η keep ℓ₁ ≤ ~1e9 so that every power of ℓ₁ in the cubic stays far from overflow and
-/// the observables, differences of O(ρ + η) terms, stay meaningful next to β ≥ 1e-4.)
+/// A validated theory input point: α, β, λ, ρ, η each inside its domain of `Domains` (the one
+/// table of parameter domains, Domain.swift).
 public struct TheoryInput: Sendable, Equatable {
     /// Sample complexity α = P/N, KL weight β, weight decay λ, signal strength ρ, noise strength η
-    /// (MODEL.md §1–2); each inside its range below.
+    /// (MODEL.md §1–2); each inside its domain.
     public var alpha, beta, lambda, rho, eta: Double
 
-    /// Domain of α.
-    public static let alphaRange: ClosedRange<Double> = 1e-3...1e6
-    /// Domain of β.
-    public static let betaRange: ClosedRange<Double> = 1e-4...100
-    /// Domain of λ (λ = 0 allowed; with α < 1 it raises `PointFlags.nullSpace`).
-    public static let lambdaRange: ClosedRange<Double> = 0...100
-    /// Domain of ρ (ρ = 0: no spike).
-    public static let rhoRange: ClosedRange<Double> = 0...1e6
-    /// Domain of η.
-    public static let etaRange: ClosedRange<Double> = 1e-6...1e6
-
-    /// A point after checking every parameter (`check`); throws `TheoryInputError` naming the first bad one.
+    /// A point after checking every parameter; throws `DomainError` naming the first bad one
+    /// ("alpha", "beta", "lambda", "rho", "eta").
     public init(alpha: Double, beta: Double, lambda: Double, rho: Double = 1, eta: Double = 1) throws {
-        try TheoryInput.check("alpha", alpha, TheoryInput.alphaRange)
-        try TheoryInput.check("beta", beta, TheoryInput.betaRange)
-        try TheoryInput.check("lambda", lambda, TheoryInput.lambdaRange)
-        try TheoryInput.check("rho", rho, TheoryInput.rhoRange)
-        try TheoryInput.check("eta", eta, TheoryInput.etaRange)
+        try Domains.check(.alpha, alpha)
+        try Domains.check(.beta, beta)
+        try Domains.check(.lambda, lambda)
+        try Domains.check(.rho, rho)
+        try Domains.check(.eta, eta)
         self.alpha = alpha; self.beta = beta; self.lambda = lambda; self.rho = rho; self.eta = eta
-    }
-
-    /// Throws a `TheoryInputError` naming `field` unless `value` is finite and inside `range`.
-    public static func check(_ field: String, _ value: Double, _ range: ClosedRange<Double>) throws {
-        guard value.isFinite else {
-            throw TheoryInputError(field: field, message: "must be a finite number, got \(value)")
-        }
-        guard range.contains(value) else {
-            throw TheoryInputError(field: field,
-                                   message: "\(value) is outside the domain [\(range.lowerBound), \(range.upperBound)]")
-        }
     }
 }
 
@@ -233,7 +198,7 @@ public enum Theory {
     public static func optimalBeta(alpha: Double, lambda: Double, rho: Double, eta: Double) -> Double {
         let (ell1, theta2) = spectrum(alpha: alpha, rho: rho, eta: eta)
         let target = rho * theta2
-        let betaMin = TheoryInput.betaRange.lowerBound
+        let betaMin = Domains.of(.beta).lower
         if !(target > 0) {
             let t = transition(ell1: ell1, alpha: alpha, lambda: lambda)
             var b = t.kind == .none ? betaMin : max(t.boundary, betaMin)

@@ -8,7 +8,7 @@ extension Figures {
     /// coloured by theory phase, the RMS over the points of each phase as lines, and a 1/√N guide
     /// through the overall RMS at the smallest N. Nil for a file without simulations.
     public static func agreement(_ d: ResultsData) -> Figure? {
-        guard d.hasSimulation, d.sim["eps_g"] != nil, d.theory["eps_g"] != nil else { return nil }
+        guard d.hasSimulation, d[sim: .epsG] != nil, d[theory: .epsG] != nil else { return nil }
         let nL = d.lam.count
         let guide = LineStyle(color: "#000", width: 1.4, dash: "6,4")
         var legend: [LegendItem] = [.heading("theory phase of the point")]
@@ -31,10 +31,10 @@ extension Figures {
             var all: [Double] = []
             for a in 0..<d.alpha.count {
                 for b in 0..<d.beta.count {
-                    let t = d.theoryValue("eps_g", a, b, l)
+                    let t = d.theoryValue(.epsG, a, b, l)
                     guard t.isFinite, let p = d.theoryPhaseAt(a, b, l) else { continue }
                     for n in 0..<d.N.count {
-                        let st = d.simStats("eps_g", a, b, l, n)
+                        let st = d.simStats(.epsG, a, b, l, n)
                         guard st.count > 0 else { continue }
                         let g = abs(st.mean - t)
                         if gaps[p] == nil { gaps[p] = Array(repeating: [], count: d.N.count) }

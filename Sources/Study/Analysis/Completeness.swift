@@ -4,6 +4,7 @@
 // "partial: K of M points".
 import Foundation
 import ResultsFile
+import VAETheory
 
 /// The completeness of a results file.
 public struct Completeness: Sendable, Equatable {
@@ -28,17 +29,17 @@ public struct Completeness: Sendable, Equatable {
             done = p
         } else if let c = d.statusCounts() {
             done = c[PointStatus.ok.rawValue] ?? 0
-        } else if hasSimCoords, let eps = d.sim["eps_g"] {
+        } else if hasSimCoords, let eps = d[sim: .epsG] {
             done = eps.filter(\.isFinite).count
         } else if hasSimCoords {
             done = 0
         } else {
-            done = (d.theory["eps_g"] ?? []).filter(\.isFinite).count
+            done = (d[theory: .epsG] ?? []).filter(\.isFinite).count
         }
         var reasons: [String] = []
         if d.path.hasSuffix(".partial") { reasons.append("a .partial file (an interrupted run)") }
         if hasSimCoords {
-            let missing = Quantity.names.filter { d.sim[$0] == nil }.map { "sim_" + $0 }
+            let missing = Quantity.allCases.filter { d[sim: $0] == nil }.map { Variable.sim($0) }
             if missing.count == Quantity.count {
                 reasons.append("no sim_* variables")
             } else if !missing.isEmpty {

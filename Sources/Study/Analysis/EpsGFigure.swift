@@ -12,7 +12,7 @@ extension Figures {
         let xKind: ScaleKind = isLogSpaced(d.alpha) ? .log : .linear
         var legend: [LegendItem] = [.heading("theory (curves, \(DenseTheory.curvePoints) α)")]
         for b in 0..<nB { legend.append(.line(LineStyle(color: Palette.ordered(b, of: nB)), "β = \(formatNumber(d.beta[b]))")) }
-        let sim = d.hasSimulation && d.sim["eps_g"] != nil
+        let sim = d.hasSimulation && d[sim: .epsG] != nil
         if sim {
             legend.append(.heading("simulation (seed mean ± std)"))
             for n in 0..<d.N.count {
@@ -27,7 +27,7 @@ extension Figures {
         var notes: [String] = []
         if !sim { notes.append("no simulation data: theory curves only") }
         let xDom = Scale.niceDomain(d.alpha, kind: xKind)
-        let alphas = DenseTheory.grid(d.alpha.min() ?? 1, d.alpha.max() ?? 1, kind: xKind, domain: TheoryInput.alphaRange)
+        let alphas = DenseTheory.grid(d.alpha.min() ?? 1, d.alpha.max() ?? 1, kind: xKind, domain: Domains.of(.alpha).range)
         for l in 0..<nL {
             // dense theory per β
             let curves: [[(Double, Double)?]] = (0..<nB).map { b in
@@ -38,10 +38,10 @@ extension Figures {
             var ys: [Double] = curves.flatMap { $0.compactMap { $0?.1 } }
             for a in 0..<d.alpha.count {
                 for b in 0..<nB {
-                    ys.append(d.theoryValue("eps_g", a, b, l))
+                    ys.append(d.theoryValue(.epsG, a, b, l))
                     if sim {
                         for n in 0..<d.N.count {
-                            let st = d.simStats("eps_g", a, b, l, n)
+                            let st = d.simStats(.epsG, a, b, l, n)
                             if st.count > 0 { ys.append(st.mean + st.std); ys.append(st.mean - st.std) }
                         }
                     }
@@ -67,7 +67,7 @@ extension Figures {
                     let style = MarkerStyle(shape: MarkerShape.cycle(n), color: color, size: 7.5)
                     panel.beginSeries(&doc, class: "sim", series: label)
                     for a in 0..<d.alpha.count {
-                        let st = d.simStats("eps_g", a, b, l, n)
+                        let st = d.simStats(.epsG, a, b, l, n)
                         guard st.count > 0, let p = panel.point(d.alpha[a], st.mean) else { continue }
                         if st.std > 0, let y1 = panel.yScale(st.mean - st.std), let y2 = panel.yScale(st.mean + st.std) {
                             doc.errorBar(x: p.0, y1: y1, y2: y2, color: color)

@@ -22,9 +22,9 @@ extension Figures {
         let xDom = (xEdges.map { $0.0 }.min() ?? 0.1, xEdges.map { $0.1 }.max() ?? 10)
         let yDom = (yEdges.map { $0.0 }.min() ?? 0.1, yEdges.map { $0.1 }.max() ?? 10)
         // the collapse boundary from the theory engine on a dense α grid, per λ
-        let grid = DenseTheory.grid(xDom.0, xDom.1, kind: xKind, domain: TheoryInput.alphaRange)
+        let grid = DenseTheory.grid(xDom.0, xDom.1, kind: xKind, domain: Domains.of(.alpha).range)
         let boundaries: [[(betaC: Double, firstOrder: Bool)]] = d.lam.map { lambda in
-            TheoryInput.lambdaRange.contains(lambda)
+            Domains.of(.lambda).range.contains(lambda)
                 ? grid.map { Theory.collapseBoundary(alpha: $0, lambda: lambda, rho: d.rho, eta: d.eta) } : []
         }
         let anyFirstOrder = boundaries.contains { $0.contains { $0.firstOrder && $0.betaC > 0 } }

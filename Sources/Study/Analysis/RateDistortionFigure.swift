@@ -9,7 +9,7 @@ extension Figures {
     /// Test distortion versus test rate per λ. Theory series carry `data-points` (β evaluated).
     public static func rateDistortion(_ d: ResultsData) -> Figure {
         let nL = d.lam.count, nA = d.alpha.count
-        let sim = d.hasSimulation && d.sim["rate_test"] != nil && d.sim["dist_test"] != nil
+        let sim = d.hasSimulation && d[sim: .rateTest] != nil && d[sim: .distTest] != nil
         let gauss = LineStyle(color: "#000", width: 1.6, dash: "7,4")
         var legend: [LegendItem] = [.line(gauss, "Gaussian R(D) = ½ log((ρ+η)/D)"),
                                     .heading("theory over β (curves, \(DenseTheory.curvePoints) β)")]
@@ -28,7 +28,7 @@ extension Figures {
         let order = d.beta.indices.sorted { d.beta[$0] < d.beta[$1] }
         let s0 = d.rho + d.eta
         let bKind: ScaleKind = isLogSpaced(d.beta) ? .log : .linear
-        let betas = DenseTheory.grid(d.beta.min() ?? 1, d.beta.max() ?? 1, kind: bKind, domain: TheoryInput.betaRange)
+        let betas = DenseTheory.grid(d.beta.min() ?? 1, d.beta.max() ?? 1, kind: bKind, domain: Domains.of(.beta).range)
         for l in 0..<nL {
             let curves: [[(Double, Double)?]] = (0..<nA).map { a in
                 betas.map { b in
@@ -40,11 +40,11 @@ extension Figures {
             for c in curves { for case let (r, t)? in c { xs.append(r); ys.append(t) } }
             for a in 0..<nA {
                 for b in 0..<d.beta.count {
-                    let r = d.theoryValue("rate_test", a, b, l), t = d.theoryValue("dist_test", a, b, l)
+                    let r = d.theoryValue(.rateTest, a, b, l), t = d.theoryValue(.distTest, a, b, l)
                     if r.isFinite && t.isFinite { xs.append(r); ys.append(t) }
                     if sim {
                         for n in 0..<d.N.count {
-                            let sr = d.simStats("rate_test", a, b, l, n), sd = d.simStats("dist_test", a, b, l, n)
+                            let sr = d.simStats(.rateTest, a, b, l, n), sd = d.simStats(.distTest, a, b, l, n)
                             if sr.count > 0 && sd.count > 0 { xs.append(sr.mean); ys.append(sd.mean) }
                         }
                     }
@@ -76,7 +76,7 @@ extension Figures {
                     let style = MarkerStyle(shape: MarkerShape.cycle(n), color: Palette.ordered(a, of: nA), size: 7)
                     panel.beginSeries(&doc, class: "sim", series: label)
                     for b in order {
-                        let sr = d.simStats("rate_test", a, b, l, n), sd = d.simStats("dist_test", a, b, l, n)
+                        let sr = d.simStats(.rateTest, a, b, l, n), sd = d.simStats(.distTest, a, b, l, n)
                         guard sr.count > 0, sd.count > 0, let p = panel.point(sr.mean, sd.mean) else { continue }
                         doc.marker(p.0, p.1, style, title: "α=\(formatNumber(d.alpha[a])) β=\(formatNumber(d.beta[b])) N=\(d.N[n])")
                     }

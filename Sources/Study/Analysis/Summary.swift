@@ -47,7 +47,7 @@ public struct GapEntry {
     /// gap is and the seed statistics and theory value there.
     public var N: Int
     /// The observable compared.
-    public var quantity: String
+    public var quantity: Quantity
     /// Grid points with both a theory value and usable replicates at this N.
     public var points: Int
     /// The largest |seed mean − theory|.
@@ -158,8 +158,8 @@ public struct Summary {
     /// The rate–distortion distances (per λ and data source).
     public var rdDistances: [RDDistance]
 
-    /// Quantities whose gaps are reported per N.
-    public static let gapQuantities = ["eps_g", "m", "Q", "rate_test", "dist_test"]
+    /// Quantities whose gaps are reported per N: the validated ones.
+    public static let gapQuantities = Validation.quantities
 
     // MARK: computation
 
@@ -179,7 +179,7 @@ public struct Summary {
             coords.append(info("N", d.N.map(Double.init)))
             coords.append(info("seed", d.seeds.map(Double.init)))
         }
-        let eps = d.theory["eps_g"] ?? []
+        let eps = d[theory: .epsG] ?? []
         var s = Summary(path: d.path, rho: d.rho, eta: d.eta, coordinates: coords,
                         pointsDone: d.pointsDone, pointsTotal: d.pointsTotal, statusCounts: d.statusCounts(),
                         theoryFinite: eps.filter { $0.isFinite }.count, theoryTotal: d.theoryCount,
@@ -193,27 +193,27 @@ public struct Summary {
         let betas = order.map { d.beta[$0] }
         for l in d.lam.indices {
             let lambda = d.lam[l]
-            let engineOK = TheoryInput.alphaRange.contains(alpha) && TheoryInput.lambdaRange.contains(lambda) && d.eta > 0
+            let engineOK = Domains.of(.alpha).range.contains(alpha) && Domains.of(.lambda).range.contains(lambda) && d.eta > 0
             let bcEngine = engineOK ? Theory.collapseBoundary(alpha: alpha, lambda: lambda, rho: d.rho, eta: d.eta).betaC : .nan
             let optEngine = engineOK ? Theory.optimalBeta(alpha: alpha, lambda: lambda, rho: d.rho, eta: d.eta) : .nan
             // theory
             let tPhase = order.map { d.theoryPhaseAt(aMax, $0, l) }
-            let tQ = order.map { d.theoryValue("Q", aMax, $0, l) }
+            let tQ = order.map { d.theoryValue(.Q, aMax, $0, l) }
             if let c = threshold(betas: betas, phases: tPhase, Q: tQ, expected: d.rho + d.eta) {
                 s.thresholds.append(ThresholdClaim(lambda: lambda, source: "theory", alpha: alpha, expected: d.rho + d.eta,
                                                    below: c.below, above: c.above, holds: c.holds,
                                                    interpolated: c.interpolated, engine: bcEngine))
             }
-            let tEps = order.map { d.theoryValue("eps_g", aMax, $0, l) }
-            let tM = order.map { d.theoryValue("m", aMax, $0, l) }
+            let tEps = order.map { d.theoryValue(.epsG, aMax, $0, l) }
+            let tM = order.map { d.theoryValue(.m, aMax, $0, l) }
             if let c = optimum(betas: betas, values: tEps, expected: d.eta, Q: tQ, m: tM, rho: d.rho) {
                 s.optimalBetas.append(OptimalBetaClaim(lambda: lambda, source: "theory", alpha: alpha, expected: d.eta,
                                                        argmin: c.argmin, minEpsG: c.min, neighbours: c.neighbours,
                                                        holds: c.holds, interpolated: c.interpolated,
                                                        interpolation: c.method, engine: optEngine))
             }
-            let tR = order.map { d.theoryValue("rate_test", aMax, $0, l) }
-            let tD = order.map { d.theoryValue("dist_test", aMax, $0, l) }
+            let tR = order.map { d.theoryValue(.rateTest, aMax, $0, l) }
+            let tD = order.map { d.theoryValue(.distTest, aMax, $0, l) }
             if let r = rdDistance(rates: tR, distortions: tD, source0: d.rho + d.eta) {
                 s.rdDistances.append(RDDistance(lambda: lambda, source: "theory", alpha: alpha, points: r.count,
                                                 maxAbs: r.maxAbs, mean: r.mean, min: r.min))
@@ -221,25 +221,25 @@ public struct Summary {
             // simulation: the largest N with any data at (α_max, λ)
             guard d.hasSimulation else { continue }
             let nOrder = d.N.indices.sorted { d.N[$0] > d.N[$1] }
-            guard let n = nOrder.first(where: { n in order.contains { d.simStats("eps_g", aMax, $0, l, n).count > 0 } }) else { continue }
+            guard let n = nOrder.first(where: { n in order.contains { d.simStats(.epsG, aMax, $0, l, n).count > 0 } }) else { continue }
             let src = "simulation N=\(d.N[n])"
             let sPhase = order.map { d.simMajorityPhase(aMax, $0, l, n) }
-            let sQ = order.map { d.simStats("Q", aMax, $0, l, n).mean }
+            let sQ = order.map { d.simStats(.Q, aMax, $0, l, n).mean }
             if let c = threshold(betas: betas, phases: sPhase, Q: sQ, expected: d.rho + d.eta) {
                 s.thresholds.append(ThresholdClaim(lambda: lambda, source: src, alpha: alpha, expected: d.rho + d.eta,
                                                    below: c.below, above: c.above, holds: c.holds,
                                                    interpolated: c.interpolated, engine: bcEngine))
             }
-            let sEps = order.map { d.simStats("eps_g", aMax, $0, l, n).mean }
-            let sM = order.map { d.simStats("m", aMax, $0, l, n).mean }
+            let sEps = order.map { d.simStats(.epsG, aMax, $0, l, n).mean }
+            let sM = order.map { d.simStats(.m, aMax, $0, l, n).mean }
             if let c = optimum(betas: betas, values: sEps, expected: d.eta, Q: sQ, m: sM, rho: d.rho) {
                 s.optimalBetas.append(OptimalBetaClaim(lambda: lambda, source: src, alpha: alpha, expected: d.eta,
                                                        argmin: c.argmin, minEpsG: c.min, neighbours: c.neighbours,
                                                        holds: c.holds, interpolated: c.interpolated,
                                                        interpolation: c.method, engine: optEngine))
             }
-            let sR = order.map { d.simStats("rate_test", aMax, $0, l, n).mean }
-            let sD = order.map { d.simStats("dist_test", aMax, $0, l, n).mean }
+            let sR = order.map { d.simStats(.rateTest, aMax, $0, l, n).mean }
+            let sD = order.map { d.simStats(.distTest, aMax, $0, l, n).mean }
             if let r = rdDistance(rates: sR, distortions: sD, source0: d.rho + d.eta) {
                 s.rdDistances.append(RDDistance(lambda: lambda, source: src, alpha: alpha, points: r.count,
                                                 maxAbs: r.maxAbs, mean: r.mean, min: r.min))
@@ -253,7 +253,7 @@ public struct Summary {
         guard d.hasSimulation else { return [] }
         var out: [GapEntry] = []
         for n in d.N.indices.sorted(by: { d.N[$0] < d.N[$1] }) {
-            for q in gapQuantities where d.theory[q] != nil && d.sim[q] != nil {
+            for q in gapQuantities where d[theory: q] != nil && d[sim: q] != nil {
                 var best: GapEntry? = nil
                 var sumSq = 0.0, count = 0
                 for a in d.alpha.indices {

@@ -84,7 +84,7 @@ extension Summary {
         if let v = validation {
             for q in Validation.quantities {
                 let c = v.counts(quantity: q)
-                var rec: SummaryRecord = [("kind", .string("verdicts")), ("quantity", .string(q))]
+                var rec: SummaryRecord = [("kind", .string("verdicts")), ("quantity", .string(q.rawValue))]
                 for verdict in Verdict.allCases { rec.append((verdict.name, .int(c[verdict] ?? 0))) }
                 rec.append(("agree_fraction", .double(v.agreeFraction(quantity: q))))
                 rec.append(("single_N", .bool(v.singleN)))

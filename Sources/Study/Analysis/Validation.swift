@@ -73,7 +73,7 @@ public struct SizeStats: Sendable, Equatable {
 /// The validation of one observable at one grid point.
 public struct PointValidation: Sendable {
     /// The observable (`Validation.quantities`).
-    public var quantity: String
+    public var quantity: Quantity
     /// Grid indices and coordinates of the point.
     public var a: Int, b: Int, l: Int
     /// The point's α, β and λ values.
@@ -113,9 +113,9 @@ public func inCriticalWindow(alpha: Double, rho: Double, eta: Double, n: Int) ->
 /// The validation of a whole results file (MODEL.md §7).
 public struct Validation: Sendable {
     /// The observables validated, in report order.
-    public static let quantities = ["eps_g", "m", "Q", "rate_test", "dist_test"]
+    public static let quantities: [Quantity] = [.epsG, .m, .Q, .rateTest, .distTest]
     /// Observables affected by the λ = 0, α < 1 null-space caveat (functions of V: E, d).
-    public static let nullSpaceQuantities: Set<String> = ["rate_test", "dist_test"]
+    public static let nullSpaceQuantities: Set<Quantity> = [.rateTest, .distTest]
 
     /// The results file, its model parameters and grid.
     public var path: String
@@ -258,7 +258,7 @@ public struct Validation: Sendable {
 
     /// Other phases' predictions of each observable at the point: the collapsed point's values for a
     /// non-collapsed theory phase; every non-zero stationary point's for a collapsed one.
-    static func alternativePredictions(_ d: ResultsData, _ a: Int, _ b: Int, _ l: Int, phase: Phase?) -> [String: [Double]] {
+    static func alternativePredictions(_ d: ResultsData, _ a: Int, _ b: Int, _ l: Int, phase: Phase?) -> [Quantity: [Double]] {
         guard let phase else { return [:] }
         let alpha = d.alpha[a], beta = d.beta[b], lambda = d.lam[l]
         let (ell1, theta2) = Theory.spectrum(alpha: alpha, rho: d.rho, eta: d.eta)
@@ -268,10 +268,10 @@ public struct Validation: Sendable {
         } else {
             sols = [ScalarSolution(a: 0, b: 0, D: 1, loss: 0)]
         }
-        var out: [String: [Double]] = [:]
+        var out: [Quantity: [Double]] = [:]
         for s in sols {
             let o = Theory.observables(a: s.a, b: s.b, D: s.D, ell1: ell1, theta2: theta2, rho: d.rho, eta: d.eta)
-            for (k, v) in zip(Observables.names, o.values) where quantities.contains(k) { out[k, default: []].append(v) }
+            for q in quantities { out[q, default: []].append(o[q]) }
         }
         return out
     }
@@ -279,7 +279,7 @@ public struct Validation: Sendable {
     // MARK: counts
 
     /// Count of verdicts for observable `q` (all when nil), optionally restricted to a theory phase.
-    public func counts(quantity q: String? = nil, phase: Phase? = nil) -> [Verdict: Int] {
+    public func counts(quantity q: Quantity? = nil, phase: Phase? = nil) -> [Verdict: Int] {
         var c: [Verdict: Int] = [:]
         for p in points where (q == nil || p.quantity == q) && (phase == nil || p.phase == phase) {
             c[p.verdict, default: 0] += 1
@@ -288,14 +288,14 @@ public struct Validation: Sendable {
     }
 
     /// Fraction of the decided points (agree + marginal + disagree) that agree, for `q` (all when nil).
-    public func agreeFraction(quantity q: String? = nil, phase: Phase? = nil) -> Double {
+    public func agreeFraction(quantity q: Quantity? = nil, phase: Phase? = nil) -> Double {
         let c = counts(quantity: q, phase: phase)
         let decided = (c[.agree] ?? 0) + (c[.marginal] ?? 0) + (c[.disagree] ?? 0)
         return decided > 0 ? Double(c[.agree] ?? 0) / Double(decided) : .nan
     }
 
     /// The `k` non-excluded points with the largest |z|, largest first.
-    public func worst(_ k: Int, quantity q: String? = nil) -> [PointValidation] {
+    public func worst(_ k: Int, quantity q: Quantity? = nil) -> [PointValidation] {
         Array(points.filter { (q == nil || $0.quantity == q) && $0.z.isFinite && !$0.verdict.isExcluded }
             .sorted { abs($0.z) > abs($1.z) }.prefix(k))
     }

@@ -23,9 +23,9 @@ extension Figures {
 
     /// The validation figure; nil for a file without simulations of ε_g.
     public static func validation(_ d: ResultsData, validation given: Validation? = nil) -> Figure? {
-        guard d.hasSimulation, d.sim["eps_g"] != nil, d.theory["eps_g"] != nil else { return nil }
+        guard d.hasSimulation, d[sim: .epsG] != nil, d[theory: .epsG] != nil else { return nil }
         let v = given ?? Validation.compute(d)
-        let q = "eps_g"
+        let q = Quantity.epsG
         let nq = Validation.quantities.count
         guard let qk = Validation.quantities.firstIndex(of: q) else { return nil }
         // the ε_g record of (a, b, l)
@@ -51,7 +51,7 @@ extension Figures {
         let xEdges = cellEdges(d.alpha, kind: xKind), yEdges = cellEdges(d.beta, kind: yKind)
         let xDom = (xEdges.map { $0.0 }.min() ?? 0.1, xEdges.map { $0.1 }.max() ?? 10)
         let yDom = (yEdges.map { $0.0 }.min() ?? 0.1, yEdges.map { $0.1 }.max() ?? 10)
-        let alphas = DenseTheory.grid(d.alpha.min() ?? 1, d.alpha.max() ?? 1, kind: xKind, domain: TheoryInput.alphaRange)
+        let alphas = DenseTheory.grid(d.alpha.min() ?? 1, d.alpha.max() ?? 1, kind: xKind, domain: Domains.of(.alpha).range)
         for l in 0..<nL {
             let lambda = d.lam[l]
             // left: verdict map

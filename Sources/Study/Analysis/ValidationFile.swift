@@ -3,46 +3,38 @@
 //   fit_<q>_inf, fit_<q>_se, fit_<q>_chi2 (χ²/dof), fit_<q>_z (float64, NaN = no fit/no z),
 //   theory_<q> (the N = ∞ value compared against), verdict_<q> (int8, CF flag_values/flag_meanings).
 // In a single-N file fit_<q>_inf/_se/_chi2 are NaN and fit_<q>_z is the single-N z-score.
-// Written to a fresh temporary name in the target directory, then hard-linked to the requested
-// name (link(2) fails if that name exists: a user's file is never replaced or written through).
+// Written through `SafeFile` (a fresh temporary name in the target directory, synced, then
+// hard-linked to the requested name, or renamed over it with --overwrite).
 import Foundation
 import HDF5Kit
-
-/// Bad `--out` or a failed write, naming the path.
-public struct ValidationFileError: Error, CustomStringConvertible {
-    /// One line naming the path.
-    public let description: String
-    /// True when the path itself is unusable (exists, is a directory): bad input (exit 2).
-    public let isBadInput: Bool
-}
+import ResultsFile
 
 /// The `validate --out` file writer.
 public enum ValidationFile {
-    /// Write `v` to `path`. Throws `ValidationFileError` if `path` exists (never replaced) or the
-    /// write fails.
-    public static func write(_ v: Validation, to path: String) throws {
-        var st = stat()
-        if lstat(path, &st) == 0 || path.hasSuffix("/") {
-            throw ValidationFileError(description: "--out: '\(path)' already exists; choose a new file name", isBadInput: true)
-        }
-        let dir = (path as NSString).deletingLastPathComponent
-        let base = (path as NSString).lastPathComponent
-        let tmp = (dir.isEmpty ? "" : dir + "/") + ".\(base).\(UUID().uuidString).tmp"
-        do {
-            try writeFile(v, to: tmp)
-        } catch {
-            unlink(tmp)
-            throw ValidationFileError(description: "--out: cannot write '\(path)': \(error)", isBadInput: false)
-        }
-        defer { unlink(tmp) }
-        if link(tmp, path) != 0 {
-            let e = String(cString: strerror(errno))
-            throw ValidationFileError(description: "--out: cannot create '\(path)': \(e)", isBadInput: errno == EEXIST)
+    /// Write `v` as a new file at `path` through `SafeFile` (a fresh temporary file, synced, then
+    /// installed): an existing `path` is replaced only when `replacing`, else refused (`Refusal`,
+    /// exit 2). A failed write leaves nothing behind and `path` untouched.
+    public static func write(_ v: Validation, to path: String, replacing: Bool) throws {
+        try SafeFile.write(path, replacing: replacing, role: "--out") { tmp in
+            do { try writeFile(v, to: tmp) } catch {
+                unlink(tmp)   // the file `writeFile` created exclusively for this call
+                throw error
+            }
         }
     }
 
+    /// Create `path` exclusively and fill it; on any failure every HDF5 object is closed before
+    /// the error is rethrown (an object left open crashes HDF5's close at process exit).
     static func writeFile(_ v: Validation, to path: String) throws {
-        let f = try HDF5File.create(path)
+        let f = try HDF5File.create(path, mode: .exclusive)
+        do { try fill(f, v) } catch {
+            try? f.close()
+            throw error
+        }
+        try f.close()
+    }
+
+    static func fill(_ f: HDF5File, _ v: Validation) throws {
         let shape = [v.alpha.count, v.beta.count, v.lam.count]
         let count = shape.reduce(1, *)
         var scales: [HDF5Dataset] = []
@@ -62,7 +54,7 @@ public enum ValidationFile {
         // points are in (α, β, λ) row-major order, observables in Validation.quantities order
         let nq = Validation.quantities.count
         precondition(v.points.count == count * nq, "validation points do not cover the grid")
-        for (k, q) in Validation.quantities.enumerated() {
+        for (k, q) in Validation.quantities.map(\.rawValue).enumerated() {
             let pts = stride(from: k, to: v.points.count, by: nq).map { v.points[$0] }
             _ = try variable("theory_\(q)", pts.map(\.theory), fill: .nan, longName: "N = ∞ theory value of \(q)")
             _ = try variable("fit_\(q)_inf", pts.map(\.qInf), fill: .nan, longName: "finite-size extrapolation q_∞ of \(q)")
@@ -81,7 +73,5 @@ public enum ValidationFile {
         try f.setAttribute("single_N", Int8(v.singleN ? 1 : 0))
         try f.setAttribute("Conventions", "CF-1.8")
         try f.setAttribute("title", "vaesweep validate: finite-size extrapolation and agreement verdicts (MODEL.md §7)")
-        scales.removeAll()
-        try f.close()
     }
 }

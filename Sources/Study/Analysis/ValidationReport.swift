@@ -3,9 +3,6 @@ import Foundation
 import VAETheory
 
 extension Validation {
-    /// Observables' display names.
-    static let displayName = ["eps_g": "ε_g", "m": "m", "Q": "Q", "rate_test": "rate_test", "dist_test": "dist_test"]
-
     /// Verdict counts as "agree 12, marginal 1, …" (only non-zero counts, in code order).
     public static func countsLine(_ c: [Verdict: Int]) -> String {
         let parts = Verdict.allCases.compactMap { v -> String? in
@@ -32,7 +29,7 @@ extension Validation {
         for q in Validation.quantities {
             let c = counts(quantity: q)
             let frac = agreeFraction(quantity: q)
-            o.append("  \((Validation.displayName[q] ?? q).padding(toLength: 9, withPad: " ", startingAt: 0)) "
+            o.append("  \(q.displayName.padding(toLength: 9, withPad: " ", startingAt: 0)) "
                      + Validation.countsLine(c) + (frac.isFinite ? String(format: "; %.1f %% of decided agree", 100 * frac) : ""))
         }
         o.append("  by theory phase (all observables):")
@@ -54,7 +51,7 @@ extension Validation {
         if !w.isEmpty {
             o.append("  largest |z|:")
             for p in w {
-                var line = "    \(Validation.displayName[p.quantity] ?? p.quantity) at α = \(f(p.alpha)), β = \(f(p.beta)), λ = \(f(p.lambda))"
+                var line = "    \(p.quantity.displayName) at α = \(f(p.alpha)), β = \(f(p.beta)), λ = \(f(p.lambda))"
                     + " (\(p.phase?.name ?? "?")): z = \(String(format: "%.2f", p.z)), theory \(f(p.theory))"
                 if let fit = p.fit {
                     line += ", q_∞ = \(f(fit.qInf)) ± \(f(fit.seInf))"
@@ -81,7 +78,7 @@ extension Validation {
     /// One flat record per (point, observable) (kind "point"), for JSON lines.
     public func records() -> [SummaryRecord] {
         points.map { p in
-            var r: SummaryRecord = [("kind", .string("point")), ("quantity", .string(p.quantity)),
+            var r: SummaryRecord = [("kind", .string("point")), ("quantity", .string(p.quantity.rawValue)),
                                     ("alpha", .double(p.alpha)), ("beta", .double(p.beta)), ("lam", .double(p.lambda)),
                                     ("phase", .string(p.phase?.name ?? "")), ("theory", .double(p.theory)),
                                     ("verdict", .string(p.verdict.name)), ("z", .double(p.z))]

@@ -1,5 +1,7 @@
-// ResultsData: a results file (the schema written by `vaesweep run`) read into memory as
-// coordinates plus flat row-major arrays, with index helpers and NaN-aware statistics.
+// ResultsData: a study in memory — its axes, its root attributes, and one column per field of the
+// field tables (Records.swift), theory columns over (alpha, beta, lam) and simulation columns over
+// (alpha, beta, lam, N, seed), row-major. The one table type for a study read back from a file,
+// built by a sweep, or merged (`merge(from:…)`, PointMerge.swift).
 import Foundation
 import HDF5Kit
 import VAETheory
@@ -25,94 +27,207 @@ public struct ResultsError: Error, CustomStringConvertible {
     public init(_ message: String, kind: Kind = .schema) { description = message; self.kind = kind }
 }
 
-/// The observables stored per grid point, as named in the file (`theory_<q>`, `sim_<q>`).
-public let resultQuantities = Quantity.names
+/// The coordinate axes of a study: (α, β, λ) for theory points, plus (N, seed) for simulated ones.
+public struct StudyAxes: Sendable, Equatable {
+    /// The α coordinate values, in file order (ascending in files vaesweep writes).
+    public var alpha: [Double]
+    /// The β coordinate values.
+    public var beta: [Double]
+    /// The λ coordinate values (the file's `lam`).
+    public var lam: [Double]
+    /// System sizes (empty for a theory-only study).
+    public var N: [Int]
+    /// Replicate (seed) ids (empty for a theory-only study).
+    public var seeds: [Int]
 
-/// A results file in memory. Theory arrays have shape (alpha, beta, lam); simulation arrays
-/// (alpha, beta, lam, N, seed); both row-major. Points not run are NaN (phases −1).
+    /// Axes from their values.
+    public init(alpha: [Double], beta: [Double], lam: [Double], N: [Int] = [], seeds: [Int] = []) {
+        self.alpha = alpha; self.beta = beta; self.lam = lam; self.N = N; self.seeds = seeds
+    }
+
+    /// Whether there are simulated points at all (N and seed axes non-empty).
+    public var simulates: Bool { !N.isEmpty && !seeds.isEmpty }
+    /// (alpha, beta, lam) counts: the shape of every theory column.
+    public var theoryShape: [Int] { [alpha.count, beta.count, lam.count] }
+    /// (alpha, beta, lam, N, seed) counts: the shape of every simulation column.
+    public var simShape: [Int] { [alpha.count, beta.count, lam.count, N.count, seeds.count] }
+    /// Points per theory column.
+    public var theoryCount: Int { alpha.count * beta.count * lam.count }
+    /// Points per simulation column (0 without simulation axes).
+    public var simCount: Int { theoryCount * N.count * seeds.count }
+    /// Points of `kind`.
+    public func count(_ kind: PointKind) -> Int { kind == .theory ? theoryCount : simCount }
+    /// Row-major flat index of theory point (a, b, l); no range check.
+    @inline(__always) public func theoryIndex(_ a: Int, _ b: Int, _ l: Int) -> Int { (a * beta.count + b) * lam.count + l }
+    /// Row-major flat index of simulated point (a, b, l, n, s); no range check.
+    @inline(__always) public func simIndex(_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Int {
+        ((theoryIndex(a, b, l)) * N.count + n) * seeds.count + s
+    }
+}
+
+/// A study in memory (see the file header). Points not run hold their fields' fill values (NaN,
+/// phase −1, status not run).
 public struct ResultsData: Sendable {
     /// The file the data was read from ("" for data built in memory).
     public var path: String
-    /// The α coordinate values, in file order (ascending in files vaesweep writes).
-    public var alpha: [Double]
-    /// The β coordinate values, in file order.
-    public var beta: [Double]
-    /// The λ coordinate values (the file's `lam`), in file order.
-    public var lam: [Double]
-    /// System sizes and replicate indices (empty for a theory-only file).
-    public var N: [Int]
-    /// The replicate (seed) ids, in file order.
-    public var seeds: [Int]
-    /// The signal strength ρ of the study (root attribute `rho`).
-    public var rho: Double
-    /// The noise strength η of the study (root attribute `eta`).
-    public var eta: Double
-    /// Root string attributes that were present (spike, solver, provenance …).
-    public var attributes: [String: String]
-    /// Every root attribute of the schema (`RootKey.kinds`) that was present, typed.
-    public var rootAttributes: [String: AttributeValue] = [:]
+    /// The coordinate axes.
+    public var axes: StudyAxes
+    /// The root attributes (settings, provenance, bookkeeping).
+    public var attributes: RootAttributes
+    /// One column per theory field (`TheoryRecord.fields` order); nil where a file lacks the variable.
+    public var theoryColumns: [Column?]
+    /// One column per simulation field (`SimulationRecord.fields` order); all nil for a theory-only study.
+    public var simColumns: [Column?]
+
+    /// A study on `axes` with no columns yet.
+    public init(path: String = "", axes: StudyAxes, attributes: RootAttributes = RootAttributes()) {
+        self.path = path; self.axes = axes; self.attributes = attributes
+        theoryColumns = Array(repeating: nil, count: TheoryRecord.fields.count)
+        simColumns = Array(repeating: nil, count: SimulationRecord.fields.count)
+    }
+
+    /// An empty study on these axes with ρ and η set: every column present, every point at its
+    /// fill value (theory not computed, simulation not run).
+    public static func empty(axes: StudyAxes, rho: Double, eta: Double) -> ResultsData {
+        var d = ResultsData(axes: axes, attributes: RootAttributes([RootKey.rho: .double(rho), RootKey.eta: .double(eta)]))
+        d.theoryColumns = TheoryRecord.fields.map { Column($0.info.type, count: axes.theoryCount, fill: $0.info.fill) }
+        if axes.simulates {
+            d.simColumns = SimulationRecord.fields.map { Column($0.info.type, count: axes.simCount, fill: $0.info.fill) }
+        }
+        return d
+    }
+
+    // MARK: axes and attributes
+
+    /// The α, β, λ coordinate values.
+    public var alpha: [Double] { axes.alpha }
+    /// The β coordinate values.
+    public var beta: [Double] { axes.beta }
+    /// The λ coordinate values.
+    public var lam: [Double] { axes.lam }
+    /// System sizes (empty for a theory-only study).
+    public var N: [Int] { axes.N }
+    /// Replicate ids (empty for a theory-only study).
+    public var seeds: [Int] { axes.seeds }
+    /// ρ of the study (NaN when unknown).
+    public var rho: Double { attributes.rho ?? .nan }
+    /// η of the study (NaN when unknown).
+    public var eta: Double { attributes.eta ?? .nan }
     /// Root attribute `points_done`, when present.
-    public var pointsDone: Int?
+    public var pointsDone: Int? { attributes.pointsDone }
     /// Root attribute `points_total`, when present.
-    public var pointsTotal: Int?
-    /// `theory_<q>` by q; a quantity absent from the file is absent here.
-    public var theory: [String: [Double]]
+    public var pointsTotal: Int? { attributes.pointsTotal }
+    /// The result-determining settings stored in the file.
+    public func settings() throws -> StudySettings {
+        do { return try attributes.settings() } catch let e as ResultsError {
+            throw ResultsError("results file '\(path)' \(e.description)")
+        }
+    }
+
+    /// Theory array shape and size, simulation array shape and size.
+    public var theoryShape: [Int] { axes.theoryShape }
+    /// (alpha, beta, lam, N, seed) counts.
+    public var simShape: [Int] { axes.simShape }
+    /// Elements of each theory column.
+    public var theoryCount: Int { axes.theoryCount }
+    /// Elements of each simulation column.
+    public var simCount: Int { axes.simCount }
+    /// Whether the study carries any simulation data at all.
+    public var hasSimulation: Bool { axes.simulates && simColumns.contains { $0 != nil } }
+    /// Row-major flat index of theory point (a, b, l).
+    @inline(__always) public func theoryIndex(_ a: Int, _ b: Int, _ l: Int) -> Int { axes.theoryIndex(a, b, l) }
+    /// Row-major flat index of simulated point (a, b, l, n, s).
+    @inline(__always) public func simIndex(_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Int { axes.simIndex(a, b, l, n, s) }
+
+    // MARK: columns
+
+    /// The columns of `kind`.
+    public func columns(_ kind: PointKind) -> [Column?] { kind == .theory ? theoryColumns : simColumns }
+
+    /// `theory_<q>` (nil when absent).
+    public subscript(theory q: Quantity) -> [Double]? {
+        get { theoryColumns[q.index]?.doubles }
+        set { theoryColumns[q.index] = newValue.map(Column.init) }
+    }
+    /// `sim_<q>` (nil when absent).
+    public subscript(sim q: Quantity) -> [Double]? {
+        get { simColumns[q.index]?.doubles }
+        set { simColumns[q.index] = newValue.map(Column.init) }
+    }
     /// `theory_phase` (`Phase` raw values 0/1/2, −1 not computed).
-    public var theoryPhase: [Int8]?
+    public var theoryPhase: [Int8]? {
+        get { theoryColumns[TheoryRecord.phasePosition]?.int8s }
+        set { theoryColumns[TheoryRecord.phasePosition] = newValue.map(Column.init) }
+    }
     /// `theory_metastable` (0/1, −1 not computed).
-    public var theoryMetastable: [Int8]?
+    public var theoryMetastable: [Int8]? {
+        get { theoryColumns[TheoryRecord.metastablePosition]?.int8s }
+        set { theoryColumns[TheoryRecord.metastablePosition] = newValue.map(Column.init) }
+    }
     /// `theory_flags`: `PointFlags` bit fields (nil in files written before flags existed).
-    public var theoryFlags: [UInt8]?
-    /// `sim_<q>` by q.
-    public var sim: [String: [Double]]
+    public var theoryFlags: [UInt8]? {
+        get { theoryColumns[TheoryRecord.flagsPosition]?.uint8s }
+        set { theoryColumns[TheoryRecord.flagsPosition] = newValue.map(Column.init) }
+    }
     /// `sim_phase` (`Phase` raw values 0/1/2; −1 when not run or when training threw).
-    public var simPhase: [Int8]?
+    public var simPhase: [Int8]? {
+        get { simColumns[SimulationRecord.phasePosition]?.int8s }
+        set { simColumns[SimulationRecord.phasePosition] = newValue.map(Column.init) }
+    }
+    /// `sim_steps` (−1 when not run or when training threw).
+    public var simSteps: [Int64]? {
+        get { simColumns[SimulationRecord.stepsPosition]?.int64s }
+        set { simColumns[SimulationRecord.stepsPosition] = newValue.map(Column.init) }
+    }
+    /// `sim_grad_norm`.
+    public var simGradNorm: [Double]? {
+        get { simColumns[SimulationRecord.gradNormPosition]?.doubles }
+        set { simColumns[SimulationRecord.gradNormPosition] = newValue.map(Column.init) }
+    }
+    /// `sim_seconds` (wall time, not reproducible).
+    public var simSeconds: [Double]? {
+        get { simColumns[SimulationRecord.secondsPosition]?.doubles }
+        set { simColumns[SimulationRecord.secondsPosition] = newValue.map(Column.init) }
+    }
     /// `sim_flags`: `PointFlags` bit fields.
-    public var simFlags: [UInt8]?
+    public var simFlags: [UInt8]? {
+        get { simColumns[SimulationRecord.flagsPosition]?.uint8s }
+        set { simColumns[SimulationRecord.flagsPosition] = newValue.map(Column.init) }
+    }
     /// `status` (nil in a theory-only file, or a file that lacks it: then finite values count as ok).
-    public var status: [Int8]?
-
-    /// Data on the given coordinates; arrays left out are absent (no shape check here: the arrays
-    /// must have `theoryShape` / `simShape` elements when given).
-    public init(path: String = "", alpha: [Double], beta: [Double], lam: [Double], N: [Int] = [], seeds: [Int] = [],
-                rho: Double, eta: Double, attributes: [String: String] = [:], pointsDone: Int? = nil, pointsTotal: Int? = nil,
-                theory: [String: [Double]] = [:], theoryPhase: [Int8]? = nil,
-                sim: [String: [Double]] = [:], simPhase: [Int8]? = nil, status: [Int8]? = nil) {
-        self.path = path; self.alpha = alpha; self.beta = beta; self.lam = lam; self.N = N; self.seeds = seeds
-        self.rho = rho; self.eta = eta; self.attributes = attributes
-        self.pointsDone = pointsDone; self.pointsTotal = pointsTotal
-        self.theory = theory; self.theoryPhase = theoryPhase
-        self.sim = sim; self.simPhase = simPhase; self.status = status
+    public var status: [Int8]? {
+        get { simColumns[SimulationRecord.statusPosition]?.int8s }
+        set { simColumns[SimulationRecord.statusPosition] = newValue.map(Column.init) }
     }
 
-    // MARK: shape helpers
+    // MARK: records
 
-    /// (alpha, beta, lam) counts: the shape of every theory array.
-    public var theoryShape: [Int] { [alpha.count, beta.count, lam.count] }
-    /// (alpha, beta, lam, N, seed) counts: the shape of every simulation array.
-    public var simShape: [Int] { [alpha.count, beta.count, lam.count, N.count, seeds.count] }
-    /// Elements of each theory array.
-    public var theoryCount: Int { theoryShape.reduce(1, *) }
-    /// Elements of each simulation array.
-    public var simCount: Int { simShape.reduce(1, *) }
-
-    /// Whether the file carries any simulation data at all.
-    public var hasSimulation: Bool { !N.isEmpty && !seeds.isEmpty && !sim.isEmpty }
-
-    /// Row-major flat index of theory point (a, b, l); no range check.
-    @inline(__always) public func theoryIndex(_ a: Int, _ b: Int, _ l: Int) -> Int {
-        (a * beta.count + b) * lam.count + l
+    /// The theory record at flat index `t` (absent columns give the fill value).
+    public func theoryRecord(at t: Int) -> TheoryRecord {
+        var r = TheoryRecord.empty
+        for (f, c) in zip(TheoryRecord.fields, theoryColumns) { if let c { f.set(&r, c[t]) } }
+        return r
+    }
+    /// Store a theory record at flat index `t` (every column must be present).
+    public mutating func setTheory(_ r: TheoryRecord, at t: Int) {
+        for (k, f) in TheoryRecord.fields.enumerated() { theoryColumns[k]![t] = f.get(r) }
+    }
+    /// The simulation record at flat index `i` (absent columns give the fill value).
+    public func simRecord(at i: Int) -> SimulationRecord {
+        var r = SimulationRecord.empty
+        for (f, c) in zip(SimulationRecord.fields, simColumns) { if let c { f.set(&r, c[i]) } }
+        return r
+    }
+    /// Store a simulation record at flat index `i` (every column must be present).
+    public mutating func setSim(_ r: SimulationRecord, at i: Int) {
+        for (k, f) in SimulationRecord.fields.enumerated() { simColumns[k]![i] = f.get(r) }
     }
 
-    /// Row-major flat index of simulated point (a, b, l, n, s); no range check.
-    @inline(__always) public func simIndex(_ a: Int, _ b: Int, _ l: Int, _ n: Int, _ s: Int) -> Int {
-        (((a * beta.count + b) * lam.count + l) * N.count + n) * seeds.count + s
-    }
+    // MARK: values and statistics
 
     /// Theory value of `q` at a grid point (NaN if absent).
-    public func theoryValue(_ q: String, _ a: Int, _ b: Int, _ l: Int) -> Double {
-        guard let arr = theory[q] else { return .nan }
-        return arr[theoryIndex(a, b, l)]
+    public func theoryValue(_ q: Quantity, _ a: Int, _ b: Int, _ l: Int) -> Double {
+        theoryColumns[q.index]?[theoryIndex(a, b, l)] ?? .nan
     }
 
     /// Theory phase at a grid point (nil if absent or not a valid phase code).
@@ -121,25 +236,25 @@ public struct ResultsData: Sendable {
         return p
     }
 
-    /// Whether a simulated replicate counts (status ok, or no status dataset).
+    /// Whether a simulated replicate counts (status ok, or no status variable).
     public func isOK(_ i: Int) -> Bool {
-        guard let status else { return true }
-        return status[i] == PointStatus.ok.rawValue
+        guard let c = simColumns[SimulationRecord.statusPosition] else { return true }
+        return c[i] == Double(PointStatus.ok.rawValue)
     }
 
     /// The usable replicate values of `q` at (a, b, l, n): status ok and finite.
-    public func simValues(_ q: String, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> [Double] {
-        guard let arr = sim[q], hasSimulation else { return [] }
+    public func simValues(_ q: Quantity, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> [Double] {
+        guard hasSimulation, let col = simColumns[q.index] else { return [] }
         var out: [Double] = []
         for s in 0..<seeds.count {
             let i = simIndex(a, b, l, n, s)
-            if isOK(i) && arr[i].isFinite { out.append(arr[i]) }
+            if isOK(i) && col[i].isFinite { out.append(col[i]) }
         }
         return out
     }
 
     /// Seed statistics of `q` at (a, b, l, n).
-    public func simStats(_ q: String, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> SampleStats {
+    public func simStats(_ q: Quantity, _ a: Int, _ b: Int, _ l: Int, _ n: Int) -> SampleStats {
         SampleStats(simValues(q, a, b, l, n))
     }
 
@@ -164,36 +279,11 @@ public struct ResultsData: Sendable {
         return c
     }
 
-    /// The result-determining settings stored in the file.
-    public func settings() throws -> StudySettings {
-        do { return try StudySettings(attributes: rootAttributes) } catch let e as ResultsError {
-            throw ResultsError("results file '\(path)' \(e.description)")
-        }
-    }
-
-    /// An empty study on these coordinates: theory NaN / phase −1, simulation NaN / status not run.
-    public static func empty(alpha: [Double], beta: [Double], lam: [Double], N: [Int], seeds: [Int],
-                             rho: Double, eta: Double) -> ResultsData {
-        var d = ResultsData(alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds, rho: rho, eta: eta)
-        let nt = d.theoryCount, ns = d.simCount
-        for q in Quantity.names { d.theory[q] = [Double](repeating: .nan, count: nt) }
-        d.theoryPhase = [Int8](repeating: -1, count: nt)
-        d.theoryMetastable = [Int8](repeating: -1, count: nt)
-        d.theoryFlags = [UInt8](repeating: 0, count: nt)
-        if !N.isEmpty && !seeds.isEmpty {
-            for q in Quantity.names + SimExtra.names { d.sim[q] = [Double](repeating: .nan, count: ns) }
-            d.simPhase = [Int8](repeating: -1, count: ns)
-            d.simFlags = [UInt8](repeating: 0, count: ns)
-            d.status = [Int8](repeating: PointStatus.notRun.rawValue, count: ns)
-        }
-        return d
-    }
-
     // MARK: reading
 
     /// The schema's root attributes present in an open file, typed.
-    static func rootAttributes(of file: HDF5File) -> [String: AttributeValue] {
-        var out: [String: AttributeValue] = [:]
+    static func rootAttributes(of file: HDF5File) -> RootAttributes {
+        var out = RootAttributes()
         for (name, kind) in RootKey.kinds where file.hasAttribute(name) {
             switch kind {
             case .string: if let s = try? file.stringAttribute(name) { out[name] = .string(s) }
@@ -204,12 +294,36 @@ public struct ResultsData: Sendable {
         return out
     }
 
+    /// The 8-byte signature every HDF5 file begins with (at offset 0 in files vaesweep writes).
+    static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    /// Open `path` for reading, or throw `ResultsError` naming it: missing (bad input), unreadable
+    /// (I/O: the system's reason), not an HDF5 file (bad input: another kind of file), or an HDF5
+    /// file that cannot be opened (I/O: damaged, truncated, or locked by a writer — HDF5's file
+    /// locking refuses a file another process holds open for writing).
+    static func open(_ path: String) throws -> HDF5File {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT { throw ResultsError("results file '\(path)' does not exist", kind: .missing) }
+            throw ResultsError(FileSystemError("read", path, code: errno).description, kind: .io)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw ResultsError("'\(path)' is not a regular file", kind: .notHDF5) }
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ResultsError(FileSystemError("read", path, code: errno).description, kind: .io) }
+        var head = [UInt8](repeating: 0, count: 8)
+        let n = Foundation.read(fd, &head, 8)
+        close(fd)
+        let signed = n == 8 && head == hdf5Signature   // (a file with a user block has it further on)
+        do { return try HDF5File.open(path) } catch {
+            guard signed else { throw ResultsError("'\(path)' is not an HDF5 file", kind: .notHDF5) }
+            throw ResultsError("cannot open the HDF5 file '\(path)' (damaged or truncated, or held open for writing by another program such as h5py in 'r+' mode)", kind: .io)
+        }
+    }
+
     /// Only the root attributes of a results file (cheap: no variable is read). Throws
     /// `ResultsError` naming the path when it is missing or not an HDF5 file.
-    public static func readAttributes(path: String) throws -> [String: AttributeValue] {
-        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError("results file '\(path)' does not exist", kind: .missing) }
-        let file: HDF5File
-        do { file = try HDF5File.open(path) } catch { throw ResultsError("'\(path)' is not an HDF5 file", kind: .notHDF5) }
+    public static func readAttributes(path: String) throws -> RootAttributes {
+        let file = try open(path)
         defer { try? file.close() }
         return rootAttributes(of: file)
     }
@@ -217,13 +331,7 @@ public struct ResultsData: Sendable {
     /// Read a results file. Throws `ResultsError` naming the path (missing file, not HDF5,
     /// missing coordinates, inconsistent shapes).
     public static func read(path: String) throws -> ResultsData {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ResultsError("results file '\(path)' does not exist", kind: .missing)
-        }
-        let file: HDF5File
-        do { file = try HDF5File.open(path) } catch {
-            throw ResultsError("cannot open results file '\(path)' as HDF5: \(error)", kind: .notHDF5)
-        }
+        let file = try open(path)
         defer { try? file.close() }
         func coord(_ name: String) throws -> [Double] {
             guard file.contains(name) else { throw ResultsError("results file '\(path)' has no '\(name)' coordinate") }
@@ -238,46 +346,30 @@ public struct ResultsData: Sendable {
             return try ds.read(Int64.self).map { Int($0) }
         }
         do {
-            let alpha = try coord(Variable.alpha), beta = try coord(Variable.beta), lam = try coord(Variable.lambda)
-            let N = try intCoord(Variable.N), seeds = try intCoord(Variable.seed)
-            func scalar(_ name: String) -> Double? {
-                guard file.hasAttribute(name), let v = try? file.attribute(name, as: Double.self).first else { return nil }
-                return v
-            }
-            guard let rho = scalar(RootKey.rho), let eta = scalar(RootKey.eta) else {
+            let axes = StudyAxes(alpha: try coord(Variable.alpha), beta: try coord(Variable.beta), lam: try coord(Variable.lambda),
+                                 N: try intCoord(Variable.N), seeds: try intCoord(Variable.seed))
+            let attributes = rootAttributes(of: file)
+            guard attributes.rho != nil, attributes.eta != nil else {
                 throw ResultsError("results file '\(path)' lacks the root attributes 'rho' and 'eta'")
             }
-            var data = ResultsData(path: path, alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds, rho: rho, eta: eta)
-            let intAttr: (String) -> Int? = { name in
-                guard file.hasAttribute(name), let v = try? file.attribute(name, as: Int64.self).first else { return nil }
-                return Int(v)
-            }
-            data.pointsDone = intAttr(RootKey.pointsDone)
-            data.pointsTotal = intAttr(RootKey.pointsTotal)
-            data.rootAttributes = rootAttributes(of: file)
-            for (k, v) in data.rootAttributes { if case let .string(t) = v { data.attributes[k] = t } }
+            var data = ResultsData(path: path, axes: axes, attributes: attributes)
             let members = Set(try file.memberNames())
-            func array<T: HDF5Scalar>(_ name: String, _ type: T.Type, shape: [Int]) throws -> [T]? {
-                guard members.contains(name) else { return nil }
-                let ds = try file.openDataset(name)
+            func column(_ info: FieldInfo, shape: [Int]) throws -> Column? {
+                guard members.contains(info.name) else { return nil }
+                let ds = try file.openDataset(info.name)
                 guard ds.shape == shape else {
-                    throw ResultsError("results file '\(path)': '\(name)' has shape \(ds.shape), expected \(shape)")
+                    throw ResultsError("results file '\(path)': '\(info.name)' has shape \(ds.shape), expected \(shape)")
                 }
-                return try ds.read(T.self)
-            }
-            for q in resultQuantities {
-                if let v = try array(Variable.theory(q), Double.self, shape: data.theoryShape) { data.theory[q] = v }
-            }
-            data.theoryPhase = try array(Variable.theoryPhase, Int8.self, shape: data.theoryShape)
-            data.theoryMetastable = try array(Variable.theoryMetastable, Int8.self, shape: data.theoryShape)
-            data.theoryFlags = try array(Variable.theoryFlags, UInt8.self, shape: data.theoryShape)
-            if !N.isEmpty && !seeds.isEmpty {
-                for q in resultQuantities + SimExtra.names {
-                    if let v = try array(Variable.sim(q), Double.self, shape: data.simShape) { data.sim[q] = v }
+                switch info.type {
+                case .float64: return Column(try ds.read(Double.self))
+                case .int64: return Column(try ds.read(Int64.self))
+                case .int8: return Column(try ds.read(Int8.self))
+                case .uint8: return Column(try ds.read(UInt8.self))
                 }
-                data.simPhase = try array(Variable.simPhase, Int8.self, shape: data.simShape)
-                data.status = try array(Variable.status, Int8.self, shape: data.simShape)
-                data.simFlags = try array(Variable.simFlags, UInt8.self, shape: data.simShape)
+            }
+            data.theoryColumns = try TheoryRecord.fields.map { try column($0.info, shape: axes.theoryShape) }
+            if axes.simulates {
+                data.simColumns = try SimulationRecord.fields.map { try column($0.info, shape: axes.simShape) }
             }
             return data
         } catch let e as ResultsError {

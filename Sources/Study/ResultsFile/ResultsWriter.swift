@@ -18,9 +18,10 @@ public enum ResultsWriter {
         return c
     }
 
-    /// Write `d` to a NEW file at `path` (fails if anything exists there). Every variable `d`
-    /// holds is written (a nil array: the variable is absent). Root attributes are written in the
-    /// schema's order (`RootKey.kinds`), then any others sorted by name.
+    /// Write `d` to a NEW file at `path` (fails if anything exists there): one variable per field
+    /// of the field tables (Records.swift) whose column `d` holds (a nil column: the variable is
+    /// absent). Root attributes are written in the schema's order (`RootKey.kinds`), then any others
+    /// sorted by name.
     public static func write(_ d: ResultsData, to path: String) throws {
         let f = try HDF5File.create(path, mode: .exclusive)   // nothing of ours exists if this throws
         do {
@@ -52,71 +53,53 @@ public enum ResultsWriter {
             try coordinate(Variable.seed, d.seeds.map { Int64($0) }, fill: Int64(-1),
                            longName: "replicate id (keys the data and initialisation streams)", units: "1")
         }
-        /// A variable (absent when `values` is nil: a study without it, e.g. an older file's flags).
-        func variable<T: HDF5Scalar>(_ name: String, _ values: [T]?, shape: [Int], fill: T, longName: String,
-                                     units: String?, extra: (HDF5Dataset) throws -> Void = { _ in }) throws {
+        /// One variable per field of the kind's table (absent when the study lacks the column).
+        func variables<R: PointRecord>(_ fields: [Field<R>], _ columns: [Column?], shape: [Int]) throws {
             let n = shape.reduce(1, *)
-            guard let data = values else { return }
-            guard data.count == n else {
-                throw ResultsError("variable '\(name)' has \(data.count) values, its shape \(shape) needs \(n)")
-            }
-            let ds = try f.createDataset(name, of: T.self, shape: shape, fill: fill,
-                                         options: DatasetOptions(chunks: chunks(shape), gzipLevel: 4))
-            try ds.write(data)
-            try ds.setAttribute("_FillValue", fill)
-            try ds.setAttribute("long_name", longName)
-            if let units { try ds.setAttribute("units", units) }
-            for axis in 0..<shape.count { try ds.attach(scale: scales[axis], to: axis) }
-            try extra(ds)
-        }
-        func phaseFlags(_ ds: HDF5Dataset) throws {
-            try ds.setAttribute("flag_values", FlagAttributes.phaseValues)
-            try ds.setAttribute("flag_meanings", FlagAttributes.phaseMeanings)
-        }
-        func pointFlags(_ ds: HDF5Dataset) throws {
-            try ds.setAttribute("flag_masks", FlagAttributes.pointFlagMasks)
-            try ds.setAttribute("flag_meanings", FlagAttributes.pointFlagMeanings)
-        }
-        let tShape = d.theoryShape
-        for (q, name) in Quantity.names.enumerated() {
-            try variable(Variable.theory(name), d.theory[name], shape: tShape, fill: Double.nan,
-                         longName: Quantity.longNames[q] + " (N = ∞ theory)", units: Quantity.units[q])
-        }
-        try variable(Variable.theoryPhase, d.theoryPhase, shape: tShape, fill: Int8(-1),
-                     longName: "phase (N = ∞ theory)", units: nil, extra: phaseFlags)
-        try variable(Variable.theoryMetastable, d.theoryMetastable, shape: tShape, fill: Int8(-1),
-                     longName: "another local minimum coexists with the global one", units: nil) { ds in
-            try ds.setAttribute("flag_values", FlagAttributes.metastableValues)
-            try ds.setAttribute("flag_meanings", FlagAttributes.metastableMeanings)
-        }
-        try variable(Variable.theoryFlags, d.theoryFlags, shape: tShape, fill: UInt8(0),
-                     longName: "caveats of the theory point (bit field)", units: nil, extra: pointFlags)
-        if withSim {
-            let sShape = d.simShape
-            for (q, name) in Quantity.names.enumerated() {
-                try variable(Variable.sim(name), d.sim[name], shape: sShape, fill: Double.nan,
-                             longName: Quantity.longNames[q] + " (simulation)", units: Quantity.units[q])
-            }
-            try variable(Variable.simPhase, d.simPhase, shape: sShape, fill: Int8(-1),
-                         longName: "phase (simulation, finite-N rule)", units: nil, extra: phaseFlags)
-            try variable(Variable.simSteps, d.sim[SimExtra.steps].map { $0.map { $0.isFinite ? Int64($0) : -1 } },
-                         shape: sShape, fill: Int64(-1), longName: "training steps taken", units: "1")
-            try variable(Variable.simGradNorm, d.sim[SimExtra.gradNorm], shape: sShape, fill: Double.nan,
-                         longName: "final gradient norm of the loss per sample", units: "1")
-            try variable(Variable.simSeconds, d.sim[SimExtra.seconds], shape: sShape, fill: Double.nan,
-                         longName: "training wall time of the point (diagnostic; not reproducible)", units: "s")
-            try variable(Variable.simFlags, d.simFlags, shape: sShape, fill: UInt8(0),
-                         longName: "caveats of the simulated point (bit field)", units: nil, extra: pointFlags)
-            try variable(Variable.status, d.status, shape: sShape, fill: PointStatus.notRun.rawValue,
-                         longName: "point status", units: nil) { ds in
-                try ds.setAttribute("flag_values", FlagAttributes.statusValues)
-                try ds.setAttribute("flag_meanings", FlagAttributes.statusMeanings)
+            for (field, column) in zip(fields, columns) {
+                guard let column else { continue }
+                let info = field.info
+                guard column.count == n else {
+                    throw ResultsError("variable '\(info.name)' has \(column.count) values, its shape \(shape) needs \(n)")
+                }
+                let options = DatasetOptions(chunks: chunks(shape), gzipLevel: 4)
+                let ds: HDF5Dataset
+                switch info.type {
+                case .float64:
+                    ds = try f.createDataset(info.name, of: Double.self, shape: shape, fill: info.fill, options: options)
+                    try ds.write(column.doubles!)
+                    try ds.setAttribute("_FillValue", info.fill)
+                case .int64:
+                    ds = try f.createDataset(info.name, of: Int64.self, shape: shape, fill: Int64(info.fill), options: options)
+                    try ds.write(column.int64s!)
+                    try ds.setAttribute("_FillValue", Int64(info.fill))
+                case .int8:
+                    ds = try f.createDataset(info.name, of: Int8.self, shape: shape, fill: Int8(info.fill), options: options)
+                    try ds.write(column.int8s!)
+                    try ds.setAttribute("_FillValue", Int8(info.fill))
+                case .uint8:
+                    ds = try f.createDataset(info.name, of: UInt8.self, shape: shape, fill: UInt8(info.fill), options: options)
+                    try ds.write(column.uint8s!)
+                    try ds.setAttribute("_FillValue", UInt8(info.fill))
+                }
+                try ds.setAttribute("long_name", info.longName)
+                if let units = info.units { try ds.setAttribute("units", units) }
+                for axis in 0..<shape.count { try ds.attach(scale: scales[axis], to: axis) }
+                switch info.flags {
+                case let .values(v, meanings)?:
+                    try ds.setAttribute("flag_values", v)
+                    try ds.setAttribute("flag_meanings", meanings)
+                case let .masks(m, meanings)?:
+                    try ds.setAttribute("flag_masks", m)
+                    try ds.setAttribute("flag_meanings", meanings)
+                case nil:
+                    break
+                }
             }
         }
-        let known = Set(RootKey.kinds.map { $0.key })
-        let ordered = RootKey.kinds.compactMap { k in d.rootAttributes[k.key].map { (k.key, $0) } }
-            + d.rootAttributes.filter { !known.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        for (name, value) in ordered {
+        try variables(TheoryRecord.fields, d.theoryColumns, shape: d.theoryShape)
+        if withSim { try variables(SimulationRecord.fields, d.simColumns, shape: d.simShape) }
+        for (name, value) in d.attributes.ordered {
             switch value {
             case let .double(x): try f.setAttribute(name, x)
             case let .int(x): try f.setAttribute(name, x)

@@ -1,42 +1,16 @@
-// The results-file schema in one place: variable names, dimension order, status codes, flag
-// attributes and root-attribute keys. The writer (`ResultsWriter`) and the reader (`ResultsData.read`)
-// both spell the file through these names, so they cannot drift apart.
+// The results-file schema's names in one place: variable names, dimension order, status codes
+// and root-attribute keys. The variables of a point are described by the field tables of
+// Records.swift; the writer (`ResultsWriter`) and the reader (`ResultsData.read`) both go through
+// those tables and these names, so they cannot drift apart.
 //
 // Layout (netCDF-4 / HDF5, readable by h5py and xarray's h5netcdf engine):
 //   coordinates (dimension scales): alpha, beta, lam (float64), N, seed (int64; simulation only)
-//   theory_<q>(alpha, beta, lam)          q ∈ Quantity.names, float64, NaN = not computed
-//   theory_phase, theory_metastable (int8, −1 = not computed), theory_flags (uint8 bit field)
-//   sim_<q>(alpha, beta, lam, N, seed)    float64
-//   sim_phase (int8), sim_steps (int64), sim_grad_norm, sim_seconds (float64), sim_flags (uint8),
-//   status (int8: 0 not run, 1 ok, 2 failed)
+//   theory variables (alpha, beta, lam): `TheoryRecord.fields` (theory_<q> for q ∈ Quantity,
+//     theory_phase, theory_metastable, theory_flags)
+//   simulation variables (alpha, beta, lam, N, seed): `SimulationRecord.fields` (sim_<q>,
+//     sim_phase, sim_steps, sim_grad_norm, sim_seconds, status, sim_flags)
 //   root attributes: the settings that determine the numbers (RootKey) and provenance.
 import VAETheory
-
-/// The observables stored per point, in payload order, with their netCDF metadata.
-public enum Quantity {
-    /// The 11 observable names (`Observables.names`, MODEL.md §3); `theory_<q>` and `sim_<q>` in the file.
-    public static let names = Observables.names
-    /// The `long_name` attribute of each observable, in the order of `names`.
-    public static let longNames = [
-        "overlap of decoder W with the spike, W·W*/N", "overlap of encoder V with the spike, V·W*/N",
-        "decoder norm |W|²/N", "encoder norm |V|²/N", "decoder–encoder overlap W·V/N", "encoder variance D",
-        "signal-recovery error |√ρ W* − W|²/N", "rate (mean KL) on the training data", "rate (mean KL) on the population",
-        "distortion on the training data", "distortion on the population",
-    ]
-    /// The `units` attribute of each observable, in the order of `names` (rates in nats).
-    public static let units = ["1", "1", "1", "1", "1", "1", "1", "nat", "nat", "1", "1"]
-    /// Number of observables (11).
-    public static var count: Int { names.count }
-}
-
-/// Per-point simulation diagnostics kept in `ResultsData.sim` beside the observables
-/// (`sim_steps` is int64 in the file, exact in a Double).
-public enum SimExtra {
-    /// Keys in `ResultsData.sim` of the training steps taken, the final gradient norm and the wall time (s).
-    public static let steps = "steps", gradNorm = "grad_norm", seconds = "seconds"
-    /// The three diagnostics' keys, in payload order.
-    public static let names = [steps, gradNorm, seconds]
-}
 
 /// One coordinate axis as a lookup from value (by bit pattern: 0.3 and 0.30000000000000004 are
 /// different values) to position.
@@ -61,19 +35,6 @@ public enum PointStatus: Int8, Sendable {
     case notRun = 0, ok = 1, failed = 2
 }
 
-/// A root attribute value.
-public enum AttributeValue: Equatable, Sendable, CustomStringConvertible {
-    case double(Double), int(Int64), string(String)
-    /// The value as text (Swift's shortest round-trip form for doubles), as shown in messages.
-    public var description: String {
-        switch self {
-        case let .double(x): return "\(x)"
-        case let .int(x): return "\(x)"
-        case let .string(s): return s
-        }
-    }
-}
-
 /// Names of the variables and coordinates.
 public enum Variable {
     /// The coordinate variables; the λ axis is called `lam` in the file.
@@ -83,17 +44,19 @@ public enum Variable {
     /// Dimensions of every simulation variable, in order: (alpha, beta, lam, N, seed).
     public static let simDims = [alpha, beta, lambda, N, seed]
     /// The file's name of theory observable `q`: `theory_<q>`.
-    public static func theory(_ q: String) -> String { "theory_" + q }
-    /// The file's name of simulated observable or diagnostic `q`: `sim_<q>`.
-    public static func sim(_ q: String) -> String { "sim_" + q }
+    public static func theory(_ q: Quantity) -> String { "theory_" + q.rawValue }
+    /// The file's name of simulated observable `q`: `sim_<q>`.
+    public static func sim(_ q: Quantity) -> String { "sim_" + q.rawValue }
     /// Theory phase (int8), first-order metastability (int8) and point flags (uint8).
     public static let theoryPhase = "theory_phase", theoryMetastable = "theory_metastable", theoryFlags = "theory_flags"
     /// Simulated phase (int8), training steps (int64) and final gradient norm (float64).
     public static let simPhase = "sim_phase", simSteps = "sim_steps", simGradNorm = "sim_grad_norm"
     /// Simulation wall time (s, float64), simulated point flags (uint8) and `PointStatus` (int8).
     public static let simSeconds = "sim_seconds", simFlags = "sim_flags", status = "status"
-    /// Variables excluded when two files are compared for equality: wall times are diagnostics.
-    public static let notReproducible: Set<String> = [simSeconds]
+    /// Variables excluded when two files are compared for equality: wall times are diagnostics
+    /// (the fields the tables mark not reproducible).
+    public static let notReproducible: Set<String> =
+        Set((TheoryRecord.fields.map(\.info) + SimulationRecord.fields.map(\.info)).filter { !$0.reproducible }.map(\.name))
 }
 
 /// Root-attribute keys.
@@ -155,23 +118,3 @@ public enum RootKey {
 
 /// The value type of a root attribute.
 public enum AttributeKind: Sendable { case double, int, string }
-
-/// CF flag attributes of the coded variables.
-public enum FlagAttributes {
-    /// `flag_values` of the phase variables.
-    public static let phaseValues: [Int8] = [0, 1, 2]
-    /// `flag_meanings` of the phase variables (−1, not computed, is their fill value).
-    public static let phaseMeanings = "collapsed overlearning learning"
-    /// `flag_values` of `status` (`PointStatus`).
-    public static let statusValues: [Int8] = [0, 1, 2]
-    /// `flag_meanings` of `status`.
-    public static let statusMeanings = "not_run ok failed"
-    /// `flag_values` of `theory_metastable`.
-    public static let metastableValues: [Int8] = [0, 1]
-    /// `flag_meanings` of `theory_metastable`.
-    public static let metastableMeanings = "no yes"
-    /// `flag_masks` of the point-flag variables: one bit per `PointFlags.all` entry.
-    public static var pointFlagMasks: [UInt8] { PointFlags.all.map { $0.flag.rawValue } }
-    /// `flag_meanings` of the point-flag variables, in the order of `pointFlagMasks`.
-    public static var pointFlagMeanings: String { PointFlags.all.map { $0.name }.joined(separator: " ") }
-}

@@ -3,6 +3,7 @@
 // simulated points also on the spike, solver, tolerance, max_steps, root seed and stream version.
 // `--reuse`, `--resume` after a spec change and `merge` all compare settings through this type.
 import Foundation
+import VAESimulation
 
 /// The result-determining settings of a study (root attributes of a results file).
 public struct StudySettings: Equatable, Sendable {
@@ -17,10 +18,10 @@ public struct StudySettings: Equatable, Sendable {
 
     /// The settings that also determine simulated points.
     public struct Simulation: Equatable, Sendable {
-        /// The spike kind ("ones" or "gaussian"; "?" when a file lacks it).
-        public var spike: String
-        /// The solver ("gd", "adam" or "exact"; "?" when a file lacks it).
-        public var solver: String
+        /// The spike kind (nil: a file without the attribute, or with a value this vaesweep does not know).
+        public var spike: Spike?
+        /// The solver (nil: a file without the attribute, or with a value this vaesweep does not know).
+        public var solver: Solver?
         /// Resolved values (a spec's "default" is stored as the number it means).
         public var tolerance: Double
         /// The resolved step limit (−1 for a file written before it was stored).
@@ -30,7 +31,7 @@ public struct StudySettings: Equatable, Sendable {
         /// `DataKey.streamVersion` of the random streams (MODEL.md §6).
         public var streamVersion: Int64
         /// Settings of a simulating study, with `tolerance` and `maxSteps` already resolved.
-        public init(spike: String, solver: String, tolerance: Double, maxSteps: Int64, rootSeed: UInt64, streamVersion: Int64) {
+        public init(spike: Spike?, solver: Solver?, tolerance: Double, maxSteps: Int64, rootSeed: UInt64, streamVersion: Int64) {
             self.spike = spike; self.solver = solver; self.tolerance = tolerance; self.maxSteps = maxSteps
             self.rootSeed = rootSeed; self.streamVersion = streamVersion
         }
@@ -49,7 +50,7 @@ public struct StudySettings: Equatable, Sendable {
             (RootKey.simulated, .int(simulation == nil ? 0 : 1)),
         ]
         if let s = simulation {
-            a += [(RootKey.spike, .string(s.spike)), (RootKey.solver, .string(s.solver)),
+            a += [(RootKey.spike, .string(s.spike?.rawValue ?? "?")), (RootKey.solver, .string(s.solver?.rawValue ?? "?")),
                   (RootKey.tolerance, .double(s.tolerance)), (RootKey.maxSteps, .int(s.maxSteps)),
                   (RootKey.rootSeed, .int(Int64(bitPattern: s.rootSeed))),
                   (RootKey.streamVersion, .int(s.streamVersion))]
@@ -75,7 +76,8 @@ public struct StudySettings: Equatable, Sendable {
         self.eta = eta
         numericsVersion = int(RootKey.numericsVersion) ?? 1
         if (int(RootKey.simulated) ?? 0) != 0 {
-            simulation = Simulation(spike: string(RootKey.spike) ?? "?", solver: string(RootKey.solver) ?? "?",
+            simulation = Simulation(spike: string(RootKey.spike).flatMap(Spike.init(rawValue:)),
+                                    solver: string(RootKey.solver).flatMap(Solver.init(rawValue:)),
                                     tolerance: double(RootKey.tolerance) ?? .nan, maxSteps: int(RootKey.maxSteps) ?? -1,
                                     rootSeed: UInt64(bitPattern: int(RootKey.rootSeed) ?? -1),
                                     streamVersion: int(RootKey.streamVersion) ?? 1)

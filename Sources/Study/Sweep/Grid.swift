@@ -12,17 +12,16 @@ import VAESimulation
 /// One piece of work: a data set with the (β, λ) pairs still to train on it, or a block of theory
 /// points. Travels between ranks as `[Int]` (`encoded`).
 public struct WorkItem: Equatable, Sendable {
-    /// Which kind of points an item holds; the raw value is the item's first encoded integer.
-    public enum Kind: Int, Sendable { case simulation = 0, theory = 1 }
-    /// Whether the item is a data set of simulated pairs or a block of theory points.
-    public var kind: Kind
+    /// Whether the item is a data set of simulated pairs or a block of theory points (the raw
+    /// value is the item's first encoded integer).
+    public var kind: PointKind
     /// Simulation: the data set index u; theory: −1.
     public var unit: Int
     /// Simulation: pair indices p = b·nλ + l (ascending); theory: flat theory indices (ascending).
     public var indices: [Int]
 
     /// An item of `kind` for data set `unit` (−1 for theory) holding `indices` (no check against a grid).
-    public init(kind: Kind, unit: Int, indices: [Int]) {
+    public init(kind: PointKind, unit: Int, indices: [Int]) {
         self.kind = kind; self.unit = unit; self.indices = indices
     }
 
@@ -31,7 +30,7 @@ public struct WorkItem: Equatable, Sendable {
 
     /// Decode and check against `grid` (nil for anything malformed or out of range).
     public init?(encoded e: [Int], grid: Grid) {
-        guard e.count >= 3, let k = Kind(rawValue: e[0]) else { return nil }
+        guard e.count >= 3, let k = PointKind(rawValue: e[0]) else { return nil }
         let idx = Array(e[2...])
         switch k {
         case .simulation:

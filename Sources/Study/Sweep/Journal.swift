@@ -13,10 +13,12 @@
 //   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 kind (0 simulation, 1 theory) | Int64 n |
 //   n × Float64 | UInt64 FNV-1a of kind, n and the values
 import Foundation
+import ResultsFile
 
-/// The journal could not be created, read or appended to (an I/O failure, not bad input).
+/// A file that is not a journal of this vaesweep, or a journal that cannot be read (a failed
+/// system call on it is a `FileSystemError`).
 public struct JournalError: Error, CustomStringConvertible {
-    /// What failed, naming the journal path and the system error.
+    /// What is wrong, naming the journal path.
     public let description: String
     init(_ d: String) { description = d }
 }
@@ -35,7 +37,7 @@ public final class Journal {
     /// One intact record: a finished work item's points as `ResultStore.record` encodes them.
     public struct Record: Equatable {
         /// Whether the values are simulated or theory points.
-        public let kind: WorkItem.Kind
+        public let kind: PointKind
         /// Per point its coordinate values, then its payload (`ResultStore.record(_:payload:)`).
         public let values: [Double]
     }
@@ -65,9 +67,7 @@ public final class Journal {
 
     /// Create a NEW journal (fails if anything exists at `path`; never follows a symlink).
     public static func create(path: String, settings: String, canonicalSpec: String) throws -> Journal {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JournalError("cannot create journal '\(path)': \(String(cString: strerror(errno)))") }
-        let j = Journal(path: path, fd: fd)
+        let j = Journal(path: path, fd: try SafeFile.createExclusive(path))
         var data = Data("\(header)\n".utf8)
         for text in [settings, canonicalSpec] {
             let t = Data(text.utf8)
@@ -80,29 +80,22 @@ public final class Journal {
     /// Open an existing journal to append after its intact part `validLength` (the damaged tail,
     /// if any, is cut off). Never follows a symlink.
     public static func reopen(path: String, validLength: UInt64) throws -> Journal {
-        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw JournalError("cannot open journal '\(path)': \(String(cString: strerror(errno)))") }
+        let fd = try SystemCall.check("open the journal", path) { open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) }
         let j = Journal(path: path, fd: fd)
-        guard ftruncate(fd, off_t(validLength)) == 0, lseek(fd, off_t(validLength), SEEK_SET) >= 0 else {
-            throw JournalError("cannot cut the damaged tail of journal '\(path)': \(String(cString: strerror(errno)))")
-        }
+        try SystemCall.check("cut the damaged tail of the journal", path) { ftruncate(fd, off_t(validLength)) }
+        try SystemCall.check("seek in the journal", path) { lseek(fd, off_t(validLength), SEEK_SET) >= 0 ? 0 : -1 }
         return j
     }
 
     private func write(_ bytes: [UInt8]) throws {
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw JournalError("cannot write journal '\(path)': \(String(cString: strerror(errno)))")
-            }
-            off += n
+            off += try SystemCall.check("write the journal", path) { bytes[off...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } }
         }
     }
 
     /// Append one record (a single write, so a crash leaves at most one partial record).
-    public func append(kind: WorkItem.Kind, values: [Double]) throws {
+    public func append(kind: PointKind, values: [Double]) throws {
         var bytes = [UInt8]()
         bytes.reserveCapacity(32 + 8 * values.count)
         func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
@@ -184,7 +177,7 @@ public final class Journal {
                          droppedAfterDamage: 0, damage: nil)
         var pos = p3
         while let f = frame(pos) {
-            let kind = f.kind <= 1 ? WorkItem.Kind(rawValue: Int(f.kind)) : nil
+            let kind = f.kind <= 1 ? PointKind(rawValue: Int(f.kind)) : nil
             if f.intact, let kind {
                 let r = Record(kind: kind, values: (0..<f.n).map { Double(bitPattern: u64(pos + 24 + 8 * $0)) })
                 if isValid(r) { c.records.append(r); pos = f.end; continue }

@@ -31,68 +31,32 @@ public enum Merge {
         let lam = union(inputs.map { $0.data.lam })
         let N = union(sims.map { $0.data.N.map(Double.init) }).map { Int($0) }
         let seeds = union(sims.map { $0.data.seeds.map(Double.init) }).map { Int($0) }
-        var out = ResultsData.empty(alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds,
+        var out = ResultsData.empty(axes: StudyAxes(alpha: alpha, beta: beta, lam: lam, N: N, seeds: seeds),
                                     rho: settings[0].rho, eta: settings[0].eta)
-        let aIx = AxisIndex(alpha), bIx = AxisIndex(beta), lIx = AxisIndex(lam), nIx = AxisIndex(N), sIx = AxisIndex(seeds)
-        var theoryFrom = [Int](repeating: -1, count: out.theoryCount)
-        var simFrom = [Int](repeating: -1, count: out.simCount)
-        func conflict(_ what: String, _ variable: String, _ i: Int, _ j: Int) -> Refusal {
-            Refusal("merge: point (\(what)) differs between '\(inputs[j].path)' and '\(inputs[i].path)' in '\(variable)'")
-        }
-        func same(_ x: Double, _ y: Double) -> Bool { x.bitPattern == y.bitPattern }
         for (k, input) in inputs.enumerated() {
-            let d = input.data
-            guard let ph = d.theoryPhase else { continue }
-            for a in 0..<d.alpha.count { for b in 0..<d.beta.count { for l in 0..<d.lam.count {
-                let o = d.theoryIndex(a, b, l)
-                guard (0...2).contains(ph[o]) else { continue }
-                let t = out.theoryIndex(aIx[d.alpha[a]]!, bIx[d.beta[b]]!, lIx[d.lam[l]]!)
-                let what = "alpha=\(d.alpha[a]), beta=\(d.beta[b]), lam=\(d.lam[l])"
-                let meta = d.theoryMetastable?[o] ?? -1, flags = d.theoryFlags?[o] ?? 0
-                if theoryFrom[t] >= 0 {
-                    for q in Quantity.names where !same(out.theory[q]![t], d.theory[q]?[o] ?? .nan) {
-                        throw conflict(what, Variable.theory(q), k, theoryFrom[t])
-                    }
-                    if out.theoryPhase![t] != ph[o] { throw conflict(what, Variable.theoryPhase, k, theoryFrom[t]) }
-                    if out.theoryMetastable![t] != meta { throw conflict(what, Variable.theoryMetastable, k, theoryFrom[t]) }
-                    if out.theoryFlags![t] != flags { throw conflict(what, Variable.theoryFlags, k, theoryFrom[t]) }
-                    continue
-                }
-                for q in Quantity.names { out.theory[q]![t] = d.theory[q]?[o] ?? .nan }
-                out.theoryPhase![t] = ph[o]; out.theoryMetastable![t] = meta; out.theoryFlags![t] = flags
-                theoryFrom[t] = k
-            } } }
-            guard d.hasSimulation, let st = d.status else { continue }
-            for a in 0..<d.alpha.count { for b in 0..<d.beta.count { for l in 0..<d.lam.count {
-                for n in 0..<d.N.count { for r in 0..<d.seeds.count {
-                    let o = d.simIndex(a, b, l, n, r)
-                    guard st[o] == PointStatus.ok.rawValue else { continue }
-                    let i = out.simIndex(aIx[d.alpha[a]]!, bIx[d.beta[b]]!, lIx[d.lam[l]]!, nIx[d.N[n]]!, sIx[d.seeds[r]]!)
-                    let what = "alpha=\(d.alpha[a]), beta=\(d.beta[b]), lam=\(d.lam[l]), N=\(d.N[n]), seed=\(d.seeds[r])"
-                    let phase = d.simPhase?[o] ?? -1, flags = d.simFlags?[o] ?? 0
-                    if simFrom[i] >= 0 {
-                        for q in Quantity.names + [SimExtra.steps, SimExtra.gradNorm] where !same(out.sim[q]![i], d.sim[q]?[o] ?? .nan) {
-                            throw conflict(what, Variable.sim(q), k, simFrom[i])
-                        }
-                        if out.simPhase![i] != phase { throw conflict(what, Variable.simPhase, k, simFrom[i]) }
-                        if out.simFlags![i] != flags { throw conflict(what, Variable.simFlags, k, simFrom[i]) }
-                        continue
-                    }
-                    for q in Quantity.names + SimExtra.names { out.sim[q]![i] = d.sim[q]?[o] ?? .nan }
-                    out.simPhase![i] = phase; out.simFlags![i] = flags; out.status![i] = st[o]
-                    simFrom[i] = k
-                }}
-            } } }
+            do {
+                try out.merge(from: input.data, theory: true, simulation: input.data.hasSimulation, statuses: [.ok],
+                              onConflict: .refuseDifferent)
+            } catch let c as MergeConflict {
+                // the earlier input the stored point came from: the first that holds it finished
+                let earlier = inputs[..<k].first { i in
+                    i.data.flatIndex(c.kind, coordinates: c.coordinates).map { i.data.isDone(c.kind, $0) } ?? false
+                }?.path ?? inputs[0].path
+                throw Refusal("merge: point (\(c.point)) differs between '\(earlier)' and '\(input.path)' in '\(c.variable)'")
+            }
         }
         // The spec of exactly this union (so `run` can extend it later).
         var spec = SweepSpec()
         spec.rho = settings[0].rho; spec.eta = settings[0].eta
         spec.alpha = alpha; spec.beta = beta; spec.lambda = lam
         if let r = simRef, let s = settings[r].simulation {
+            guard let spike = s.spike, let solver = s.solver else {
+                throw Refusal("merge: '\(inputs[r].path)' does not say its \(s.spike == nil ? RootKey.spike : RootKey.solver) (an older file); its points cannot be merged")
+            }
             spec.simulate = true
             spec.N = N; spec.seedIDs = seeds
-            spec.spike = Spike(rawValue: s.spike) ?? .ones
-            spec.solver = Solver(rawValue: s.solver) ?? .gd
+            spec.spike = spike
+            spec.solver = solver
             spec.rootSeed = s.rootSeed
             spec.tolerance = s.tolerance
             spec.maxSteps = Int(s.maxSteps)
@@ -100,7 +64,8 @@ public enum Merge {
             spec.simulate = false
         }
         spec.text = spec.toml
-        let done = theoryFrom.lazy.filter { $0 >= 0 }.count + simFrom.lazy.filter { $0 >= 0 }.count
+        let done = (0..<out.theoryCount).lazy.filter { out.isDone(.theory, $0) }.count
+            + (0..<out.simCount).lazy.filter { out.isDone(.simulation, $0) }.count
         var attrs = (simRef.map { settings[$0] } ?? settings[0]).attributes
         attrs += [
             (RootKey.title, .string("vaesweep: linear β-VAE, theory versus simulation (merged)")),
@@ -112,14 +77,10 @@ public enum Merge {
         attrs += [
             (RootKey.pointsDone, .int(Int64(done))), (RootKey.pointsTotal, .int(Int64(out.theoryCount + out.simCount))),
             (RootKey.pointsFailed, .int(0)), (RootKey.complete, .int(done == out.theoryCount + out.simCount ? 1 : 0)),
-            (RootKey.mergedFrom, .string(inputs.map { i -> String in
-                let v: String = { if case let .string(s)? = i.data.rootAttributes[RootKey.toolVersion] { return s }; return "?" }()
-                let c: String = { if case let .string(s)? = i.data.rootAttributes[RootKey.gitCommit] { return s }; return "?" }()
-                return "\(i.path) (vaesweep \(v), commit \(c))"
-            }.joined(separator: "; "))),
+            (RootKey.mergedFrom, .string(inputs.map { $0.data.attributes.origin(path: $0.path) }.joined(separator: "; "))),
             (RootKey.endTime, .string(Provenance.isoNow())),
         ]
-        out.rootAttributes = Dictionary(attrs, uniquingKeysWith: { $1 })
+        out.attributes = RootAttributes(attrs)
         return (out, spec)
     }
 }

@@ -268,7 +268,7 @@ public enum SweepRunner {
     /// Run the prepared sweep on `comm` (collective: every rank calls it). Returns the exit
     /// status, the same on every rank.
     public static func run(_ plan: SweepPlan, comm: Communicator) throws -> Int32 {
-        let computer = UnitComputer(grid: plan.grid)
+        let computer = UnitComputer(grid: plan.grid, hooks: plan.hooks)
         let transport = MPITransport(comm: comm, grid: plan.grid)
         let host = MPI.processorName()
         var code: Int32

@@ -15,13 +15,13 @@ public struct SweepSpec: Equatable, Sendable {
     public var eta: Double = 1
     /// `model.spike`: the spike W* ("ones", or "gaussian" rescaled to |W*|² = N; MODEL.md §1). Default ones.
     public var spike: Spike = .ones
-    /// `grid.alpha`: the sample ratios α, ascending, distinct, in `alphaRange`.
+    /// `grid.alpha`: the sample ratios α, ascending, distinct, in α's domain (`Domains`).
     public var alpha: [Double] = []
-    /// `grid.beta`: the KL weights β, ascending, distinct, in `betaRange`.
+    /// `grid.beta`: the KL weights β, ascending, distinct, in β's domain.
     public var beta: [Double] = []
-    /// `grid.lambda`: the weight-decay strengths λ, ascending, distinct, in `lambdaRange`.
+    /// `grid.lambda`: the weight-decay strengths λ, ascending, distinct, in λ's domain.
     public var lambda: [Double] = []
-    /// `grid.N`: the simulated dimensions, ascending, distinct, in `nRange` (empty when not simulating).
+    /// `grid.N`: the simulated dimensions, ascending, distinct, in N's domain (empty when not simulating).
     public var N: [Int] = []
     /// Replicate ids, ascending (`seeds = 5` → 0…4; `[5, 6, 7]`; `{ start = 5, count = 10 }`).
     public var seedIDs: [Int] = []
@@ -33,9 +33,9 @@ public struct SweepSpec: Equatable, Sendable {
     public var solver: Solver = .gd
     /// `simulation.seed`: the root of every random stream (≥ 0). Default 1.
     public var rootSeed: UInt64 = 1
-    /// `simulation.tolerance` in (0, 1), or nil for the solver's default (`TrainingOptions.defaultTolerance`).
+    /// `simulation.tolerance` in its domain, or nil for the solver's default (`TrainingOptions.defaultTolerance`).
     public var tolerance: Double? = nil
-    /// `simulation.max_steps` in 1 … 1e9, or nil for the solver's default (`TrainingOptions.defaultMaxSteps`).
+    /// `simulation.max_steps` in its domain, or nil for the solver's default (`TrainingOptions.defaultMaxSteps`).
     public var maxSteps: Int? = nil
     /// `output.path`, when the spec names one (not part of the canonical form).
     public var outputPath: String? = nil
@@ -44,17 +44,6 @@ public struct SweepSpec: Equatable, Sendable {
 
     /// An empty spec with the defaults above and no grid values (use `parse` or `load` for a valid one).
     public init() {}
-
-    /// Domains: those of the theory engine, so every grid point is solvable.
-    public static let alphaRange = TheoryInput.alphaRange
-    /// Allowed β values (the theory engine's domain).
-    public static let betaRange = TheoryInput.betaRange
-    /// Allowed λ values (the theory engine's domain).
-    public static let lambdaRange = TheoryInput.lambdaRange
-    /// Allowed values of N.
-    public static let nRange = 2...100_000
-    /// Largest number of replicate ids in `grid.seeds`.
-    public static let maxSeeds = 1_000_000
 
     /// A canonical, order-fixed text of everything that determines the numbers (not the output
     /// path): two specs are the same sweep exactly when their canonical forms are equal.
@@ -80,7 +69,7 @@ public struct SweepSpec: Equatable, Sendable {
     /// compare; MODEL.md §6). Defaults are resolved to the numbers they mean.
     public var settings: StudySettings {
         StudySettings(rho: rho, eta: eta, numericsVersion: Int64(NumericsVersion.current),
-                      simulation: simulate ? .init(spike: spike.rawValue, solver: solver.rawValue,
+                      simulation: simulate ? .init(spike: spike, solver: solver,
                                                    tolerance: tolerance ?? TrainingOptions.defaultTolerance(solver),
                                                    maxSteps: Int64(maxSteps ?? TrainingOptions.defaultMaxSteps(solver)),
                                                    rootSeed: rootSeed, streamVersion: Int64(DataKey.streamVersion))
@@ -146,11 +135,11 @@ public struct SweepSpec: Equatable, Sendable {
 
         if let model {
             if let v = try number(model, "rho", "model.rho") {
-                guard v >= 0 else { throw SpecError("model.rho", "must be ≥ 0 (got \(v))") }
+                try check(.rho, v, "model.rho")
                 spec.rho = v
             }
             if let v = try number(model, "eta", "model.eta") {
-                guard v > 0 else { throw SpecError("model.eta", "must be > 0 (got \(v))") }
+                try check(.eta, v, "model.eta")
                 spec.eta = v
             }
             if let s = try string(model, "spike", "model.spike") {
@@ -176,11 +165,11 @@ public struct SweepSpec: Equatable, Sendable {
                 spec.rootSeed = UInt64(v)
             }
             if let v = try number(sim, "tolerance", "simulation.tolerance") {
-                guard v > 0, v < 1 else { throw SpecError("simulation.tolerance", "must be in (0, 1) (got \(v))") }
+                try check(.tolerance, v, "simulation.tolerance")
                 spec.tolerance = v
             }
             if let v = try integer(sim, "max_steps", "simulation.max_steps") {
-                guard v >= 1, v <= 1_000_000_000 else { throw SpecError("simulation.max_steps", "must be in 1 … 1e9 (got \(v))") }
+                try check(.maxSteps, Double(v), "simulation.max_steps")
                 spec.maxSteps = v
             }
         }
@@ -189,19 +178,21 @@ public struct SweepSpec: Equatable, Sendable {
             spec.outputPath = p
         }
 
-        spec.alpha = try axis(grid, "alpha", "grid.alpha", domain: alphaRange)
-        spec.beta = try axis(grid, "beta", "grid.beta", domain: betaRange)
-        spec.lambda = try axis(grid, "lambda", "grid.lambda", domain: lambdaRange)
+        spec.alpha = try axis(grid, "alpha", "grid.alpha", domain: .alpha)
+        spec.beta = try axis(grid, "beta", "grid.beta", domain: .beta)
+        spec.lambda = try axis(grid, "lambda", "grid.lambda", domain: .lambda)
         if spec.simulate {
             guard grid["N"] != nil else { throw SpecError("grid.N", "required when simulation.run is true") }
-            let ns = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound))
-            guard ns.allSatisfy({ $0 == $0.rounded() }) else { throw SpecError("grid.N", "must be integers") }
+            let ns = try axis(grid, "N", "grid.N", domain: .n)
             spec.N = ns.map { Int($0) }
+            for n in spec.N {
+                do { try Domains.checkN(n, explicit: true, field: "grid.N") } catch let e as DomainError { throw SpecError(e.field, e.message) }
+            }
             guard grid["seeds"] != nil else { throw SpecError("grid.seeds", "required when simulation.run is true") }
             spec.seedIDs = try seedList(grid)
         } else {
             // A theory-only sweep may still name N/seeds (ignored), but they must be well-formed.
-            if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: Double(nRange.lowerBound)...Double(nRange.upperBound)) }
+            if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: .n) }
             if grid["seeds"] != nil { _ = try seedList(grid) }
         }
         return spec
@@ -209,30 +200,35 @@ public struct SweepSpec: Equatable, Sendable {
 
     // MARK: helpers
 
+    /// Throws a `SpecError` naming `name` unless `v` lies in `p`'s domain (`Domains`).
+    static func check(_ p: Parameter, _ v: Double, _ name: String) throws {
+        do { try Domains.check(p, v, field: name) } catch let e as DomainError { throw SpecError(e.field, e.message) }
+    }
+
     /// `grid.seeds`: a count n (ids 0 … n−1), a list of distinct ids, or `{ start, count }`;
     /// returned ascending.
     static func seedList(_ grid: TOMLTable) throws -> [Int] {
         let name = "grid.seeds"
         guard let v = grid["seeds"] else { throw SpecError(name, "required") }
-        let maxID = Int(Int32.max)
+        let maxID = Int(Domains.of(.seed).upper)
         var ids: [Int]
         if let n = v.int {
-            guard n >= 1, n <= maxSeeds else { throw SpecError(name, "must be in 1 … \(maxSeeds) (got \(n))") }
+            try check(.seedCount, Double(n), name)
             ids = Array(0..<n)
         } else if let arr = v.array {
             guard !arr.isEmpty else { throw SpecError(name, "must not be empty") }
-            guard arr.count <= maxSeeds else { throw SpecError(name, "at most \(maxSeeds) ids (got \(arr.count))") }
+            try check(.seedCount, Double(arr.count), name)
             ids = try arr.enumerated().map { i, e in
                 guard let id = e.int else { throw SpecError("\(name)[\(i)]", "must be an integer (got \(e.type))") }
-                guard id >= 0, id <= maxID else { throw SpecError("\(name)[\(i)]", "must be in 0 … \(maxID) (got \(id))") }
+                try check(.seed, Double(id), "\(name)[\(i)]")
                 return id
             }
         } else if let t = v.table {
             try checkKeys(t, allowed: ["start", "count"], prefix: name + ".")
             guard let start = try integer(t, "start", name + ".start") else { throw SpecError(name + ".start", "required") }
             guard let count = try integer(t, "count", name + ".count") else { throw SpecError(name + ".count", "required") }
-            guard start >= 0 else { throw SpecError(name + ".start", "must be ≥ 0 (got \(start))") }
-            guard count >= 1, count <= maxSeeds else { throw SpecError(name + ".count", "must be in 1 … \(maxSeeds) (got \(count))") }
+            try check(.seed, Double(start), name + ".start")
+            try check(.seedCount, Double(count), name + ".count")
             guard start <= maxID - (count - 1) else { throw SpecError(name, "ids beyond \(maxID)") }
             ids = Array(start..<(start + count))
         } else {
@@ -287,7 +283,7 @@ public struct SweepSpec: Equatable, Sendable {
 
     /// A grid axis: a non-empty list of distinct finite values in `domain`, or a range table
     /// `{ start, stop, count, scale = "linear" | "log" }`.
-    static func axis(_ t: TOMLTable, _ key: String, _ name: String, domain: ClosedRange<Double>) throws -> [Double] {
+    static func axis(_ t: TOMLTable, _ key: String, _ name: String, domain p: Parameter) throws -> [Double] {
         guard let v = t[key] else { throw SpecError(name, "required") }
         var values: [Double]
         if let arr = v.array {
@@ -319,9 +315,7 @@ public struct SweepSpec: Equatable, Sendable {
         } else {
             throw SpecError(name, "must be a list or a { start, stop, count, scale } table (got \(v.type))")
         }
-        for x in values where !domain.contains(x) {
-            throw SpecError(name, "value \(x) outside [\(domain.lowerBound), \(domain.upperBound)]")
-        }
+        for x in values { try check(p, x, name) }
         var seen = Set<Double>()
         for x in values where !seen.insert(x).inserted {
             throw SpecError(name, "duplicate value \(x)")

@@ -148,7 +148,7 @@ public final class InMemoryNetwork: Sendable {
 }
 
 /// One rank's end of an `InMemoryNetwork`.
-public final class InMemoryTransport: SweepTransport, @unchecked Sendable {
+public final class InMemoryTransport: SweepTransport, Sendable {
     /// This endpoint's rank.
     public let rank: Int
     let network: InMemoryNetwork
