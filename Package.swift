@@ -65,7 +65,7 @@ let package = Package(
                           path: "Sources/CLI/vaesweep"),
 
         .executableTarget(name: "vaesweep-bench",
-                          dependencies: ["Sweep", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra"],
+                          dependencies: ["Sweep", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra", "TestSupport"],
                           path: "Sources/CLI/vaesweep-bench"),
 
         // Test programs and suites

@@ -137,7 +137,7 @@ final class FigureTests: XCTestCase {
         let r = try ResultsData.read(path: dir + "/results.h5")
         let figures = Figures.all(r)
         XCTAssertEqual(figures.map { $0.name }, ["eps_g_vs_alpha", "phase_diagram", "rate_distortion", "agreement", "validation"])
-        let written = try FigureWriter.write(figures, to: dir + "/out", png: false)
+        let written = try FigureWriter.write(figures, to: dir + "/out", png: false, source: dir + "/results.h5")
         XCTAssertEqual(written.count, 5)
         // expected series per figure (1 λ panel, 2 β, 3 α, 2 N)
         let expected: [String: [String]] = [
@@ -251,7 +251,7 @@ final class FigureTests: XCTestCase {
     /// PNG conversion when rsvg-convert is present (`make deps` installs it); SVG only otherwise.
     func testPNGWhenConverterPresent() throws {
         let dir = try Synthetic.tempDir("png")
-        let written = try FigureWriter.write([Figures.epsGVersusAlpha(try knownFile())], to: dir, png: true)
+        let written = try FigureWriter.write([Figures.epsGVersusAlpha(try knownFile())], to: dir, png: true, source: dir + "/r.h5")
         guard FigureWriter.rsvgConvert() != nil else {
             XCTAssertEqual(written.map { ($0 as NSString).lastPathComponent }, ["eps_g_vs_alpha.svg"], "no converter: SVG only")
             return

@@ -4,6 +4,7 @@
 import Foundation
 import ResultsFile
 import Sweep
+import TestSupport
 import VAETheory
 
 /// Run `vaesweep run` (under mpirun with `ranks`) and return the wall time in seconds.
@@ -13,14 +14,9 @@ func timeSweep(spec: String, ranks: Int, dir: URL, name: String? = nil, extra: [
     try spec.write(to: specURL, atomically: true, encoding: .utf8)
     let out = dir.appendingPathComponent(name ?? "bench-\(ranks).h5").path
     try? FileManager.default.removeItem(atPath: out)   // inside this benchmark's own temporary directory
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-    p.arguments = ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", exe, "run", specURL.path, "--output", out, "--quiet"] + extra
-    var env = ProcessInfo.processInfo.environment
-    env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-    env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    p.environment = env
+    // the one MPI child environment (TestSupport): root allowed, one BLAS thread, no inherited OMPI_*
+    let p = makeProcess("/usr/bin/mpirun", ["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", exe, "run", specURL.path,
+                                           "--output", out, "--quiet"] + extra)
     let t0 = Date()
     try p.run()
     p.waitUntilExit()

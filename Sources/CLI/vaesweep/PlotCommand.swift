@@ -29,6 +29,9 @@ struct PlotCommand: ParsableCommand {
     @Flag(name: .long, help: "Write SVG only, even if rsvg-convert is available.")
     var noPng = false
 
+    @Flag(help: "Replace figure files in the output directory that are not this results file's own figures.")
+    var overwrite = false
+
     @Flag(name: .long, help: "Print one JSON object per written file instead of plain paths.")
     var json = false
 
@@ -38,7 +41,9 @@ struct PlotCommand: ParsableCommand {
         for w in PartialFile.warnings(data) { warn(w) }
         let figures = Figures.all(data)
         let written: [String]
-        do { written = try FigureWriter.write(figures, to: out, png: !noPng) } catch {
+        do { written = try FigureWriter.write(figures, to: out, png: !noPng, source: results, overwrite: overwrite) } catch let e as ExitCoded {
+            throw report(e)
+        } catch {
             throw report(CommandFailure.failure("cannot write figures to '\(out)': \(error)"))
         }
         for path in written {

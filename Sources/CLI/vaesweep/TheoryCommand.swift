@@ -41,7 +41,7 @@ struct TheoryCommand: ParsableCommand {
     func run() throws {
         if !json {
             let cols: [(String, Int)] = [("alpha", 10), ("beta", 10), ("lambda", 10), ("rho", 8), ("eta", 8), ("phase", 12),
-                                         ("meta", 8), ("m", 12), ("Q", 12), ("D", 12), ("eps_g", 12), ("rate_test", 12), ("dist_test", 0)]
+                                         ("meta", 8)] + ([Quantity.m, .Q, .D, .epsG, .rateTest].map { ($0.rawValue, 12) }) + [(Quantity.distTest.rawValue, 0)]
             print(cols.map { $0.1 > 0 ? $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) : $0.0 }.joined(separator: " "))
         }
         for r in rho.values { for e in eta.values { for a in alpha.values { for b in beta.values { for l in lambda.values {
