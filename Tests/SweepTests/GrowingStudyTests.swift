@@ -128,11 +128,8 @@ final class GrowingStudyTests: XCTestCase {
         let base = "[grid]\nalpha = [0.5, 2.0, 3.0, 4.0]\nbeta = [0.5, 1.0, 2.0]\nlambda = [0.01, 1.0]\nN = [300, 400]\nseeds = 3\n"
         let a = try write(base, "a.toml")
         let out = dir.appendingPathComponent("grow.h5").path
-        let p = try startVaesweep(["run", a, "--output", out, "--quiet"])
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: out + ".journal"))?[.size] as? Int ?? 0) < 2000 {
-            usleep(5_000)
-        }
+        let p = try startVaesweep(["run", a, "--output", out, "--quiet"], environment: Held.environment(after: 2))
+        Held.waitForRecords(out + ".journal", count: 2)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3)

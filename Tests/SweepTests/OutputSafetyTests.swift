@@ -29,18 +29,6 @@ final class OutputSafetyTests: XCTestCase {
 
     func bytes(_ p: String) -> Data? { FileManager.default.contents(atPath: p) }
 
-    func assertOneLineRefusal(_ r: (status: Int32, stdout: String, stderr: String), mentioning: [String],
-                              file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
-        // vaesweep's own output is one line; under mpirun the launcher adds its own banner about
-        // the non-zero exit, which is not ours to suppress.
-        let ours = r.stderr.split(separator: "\n").filter { $0.contains("vaesweep") && !$0.contains("mpirun") }
-        XCTAssertEqual(ours.count, 1, r.stderr, file: file, line: line)
-        XCTAssertTrue(ours.first?.hasPrefix("vaesweep: error: ") ?? false, r.stderr, file: file, line: line)
-        XCTAssertFalse(ours.first?.hasPrefix("vaesweep: error: spec") ?? true, "not a spec error: \(r.stderr)", file: file, line: line)
-        for m in mentioning { XCTAssertTrue(r.stderr.contains(m), "'\(m)' not in: \(r.stderr)", file: file, line: line) }
-    }
-
     /// 1. `--output DIR` deleted the directory recursively; `--output target/` deleted it too.
     func testAnOutputDirectoryIsRefusedAndUntouched() throws {
         let spec = try write(Self.small)
@@ -76,8 +64,9 @@ final class OutputSafetyTests: XCTestCase {
         let out2 = path("st2.h5")
         try FileManager.default.createSymbolicLink(atPath: out2 + ".partial.tmp", withDestinationPath: victim)
         try FileManager.default.createSymbolicLink(atPath: out2 + ".tmp", withDestinationPath: victim)
-        let p = try startVaesweep(["run", try write(Self.slow, "slow.toml"), "--output", out2, "--quiet"])
-        waitForJournal(out2 + ".journal")
+        let p = try startVaesweep(["run", try write(Self.slow, "slow.toml"), "--output", out2, "--quiet"],
+                                  environment: Held.environment(after: 1))
+        Held.waitForRecords(out2 + ".journal", count: 1)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3)
@@ -90,15 +79,6 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(bytes(victim), Data("precious".utf8))
     }
 
-    func waitForJournal(_ p: String, bytes: Int = 1500) {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let s = (try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? Int, s > bytes { return }
-            usleep(5_000)
-        }
-        XCTFail("no journal record within 60 s")
-    }
-
     /// 3. Two runs on one output (with HDF5's own file locking off, as the sbatch script sets it)
     /// ended with neither the result nor the journal on disk. Now the second exits 2 at once
     /// naming the path and the holder, also with --resume (what the batch script adds), and the
@@ -107,8 +87,12 @@ final class OutputSafetyTests: XCTestCase {
         let spec = try write(Self.heavy)
         let out = path("shared.h5")
         let env = ["HDF5_USE_FILE_LOCKING": "FALSE"]
-        let first = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2, environment: env)
-        waitForJournal(out + ".journal", bytes: 200)
+        // the first run is held after one item while `release` exists: still running during both attempts
+        let release = path("release")
+        FileManager.default.createFile(atPath: release, contents: nil)
+        let first = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2,
+                                      environment: env.merging(Held.environment(after: 1, while: release)) { $1 })
+        Held.waitForRecords(out + ".journal", count: 1)
         for extra in [[], ["--resume"]] {
             let t0 = Date()
             let second = try runVaesweep(["run", spec, "--output", out] + extra, ranks: 2, environment: env)
@@ -118,6 +102,7 @@ final class OutputSafetyTests: XCTestCase {
             XCTAssertLessThan(Date().timeIntervalSince(t0), 20, "refused at once, not after computing")
         }
         XCTAssertTrue(first.isRunning, "the first run was still running during both attempts")
+        try FileManager.default.removeItem(atPath: release)   // the test's own hold file
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 0)
         XCTAssertNotNil(try? HDF5File.open(out))
@@ -192,17 +177,22 @@ final class OutputSafetyTests: XCTestCase {
     func testCtrlCDrainsAndResumes() throws {
         let spec = try write(Self.slow)
         let out = path("int.h5")
-        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"])
-        waitForJournal(out + ".journal")
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], environment: Held.environment(after: 1))
+        Held.waitForRecords(out + ".journal", count: 1)
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3)
         XCTAssertNotNil(try? HDF5File.open(out + ".partial"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".journal"))
         // A second Ctrl-C aborts at once (130), leaving the journal for --resume.
-        let q = try startVaesweep(["run", spec, "--output", out, "--resume", "--quiet"])
-        usleep(1_500_000)
-        kill(q.processIdentifier, SIGINT); usleep(50_000); kill(q.processIdentifier, SIGINT)
+        // (held from the start: the second Ctrl-C lands while the run is still there; its handlers
+        // are installed before it logs "resuming")
+        let log = path("resume.log")
+        let q = try startVaesweep(["run", spec, "--output", out, "--resume"], environment: Held.environment(after: 0), stderrTo: log)
+        Held.waitForText(log, "resuming")
+        kill(q.processIdentifier, SIGINT)
+        Held.waitForText(log, "drain requested")   // the first was handled; the second is a second one
+        kill(q.processIdentifier, SIGINT)
         q.waitUntilExit()
         XCTAssertTrue([130, 3].contains(q.terminationStatus), "\(q.terminationStatus)")
         let r = try runVaesweep(["run", spec, "--output", out, "--resume", "--quiet"], ranks: 2)
@@ -217,8 +207,8 @@ final class OutputSafetyTests: XCTestCase {
         let spec = try write(Self.slow)
         for (sig, expected) in [(SIGUSR1, Int32(3)), (SIGTERM, Int32(1))] {
             let out = path("mpi-\(sig).h5")
-            let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2)
-            waitForJournal(out + ".journal")
+            let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2, environment: Held.environment(after: 1))
+            Held.waitForRecords(out + ".journal", count: 1)
             kill(p.processIdentifier, sig)
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, expected, "signal \(sig)")
@@ -236,8 +226,8 @@ final class OutputSafetyTests: XCTestCase {
         let out = path("j.h5")
         let full = path("full.h5")
         XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
-        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"])
-        waitForJournal(out + ".journal", bytes: 6000)
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], environment: Held.environment(after: 3))
+        Held.waitForRecords(out + ".journal", count: 3)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         // Rewrite the first record's first phase as NaN and fix its checksum, as a bug might.

@@ -2,6 +2,8 @@
 import Foundation
 import HDF5Kit
 import ResultsFile
+import Sweep
+import XCTest
 
 enum StudyFiles {
     /// Every data variable except the wall-time diagnostic `sim_seconds`, as raw bit patterns
@@ -28,3 +30,53 @@ enum StudyFiles {
         return try f.stringAttribute(name)
     }
 }
+
+/// Sweeps that cannot finish before a test's signal: the `hold-after` test hook (TestHooks.swift)
+/// makes rank 0 hand out `items` work items and then wait (draining when asked, or going on once
+/// `file` is removed). A test starts such a sweep, waits for the observable event — the journal
+/// holding `items` records — and only then signals: the outcome no longer depends on how fast the
+/// (possibly loaded) machine is.
+enum Held {
+    /// The environment of a sweep held after `items` work items (while `file` exists, if given).
+    static func environment(after items: Int, while file: String? = nil) -> [String: String] {
+        ["VAESWEEP_TEST_HOOKS": "hold-after=\(items)" + (file.map { ";hold-while=\($0)" } ?? "")]
+    }
+
+    /// Wait until the journal at `path` holds at least `count` intact records. Fails the test after
+    /// `timeout` seconds (the held sweep cannot get past them, so this is not a race).
+    static func waitForRecords(_ path: String, count: Int, timeout: Double = 180,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let c = try? Journal.read(path: path), c.records.count >= count { return }
+            usleep(10_000)   // polling the journal for the event, not waiting a fixed time for it
+        }
+        XCTFail("the journal '\(path)' did not reach \(count) records within \(timeout) s", file: file, line: line)
+    }
+
+    /// Wait until the text file at `path` contains `text` (a line a run writes to its stderr).
+    static func waitForText(_ path: String, _ text: String, timeout: Double = 180,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let s = try? String(contentsOfFile: path, encoding: .utf8), s.contains(text) { return }
+            usleep(10_000)
+        }
+        XCTFail("'\(text)' did not appear in '\(path)' within \(timeout) s", file: file, line: line)
+    }
+}
+
+/// A refusal as the project promises it: exit 2 and exactly one line of vaesweep's own on stderr
+/// ("vaesweep: error: …", not a spec error), mentioning each of `mentioning`.
+func assertOneLineRefusal(_ r: (status: Int32, stdout: String, stderr: String), mentioning: [String],
+                          file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+    // vaesweep's own output is one line; under mpirun the launcher adds its own banner about
+    // the non-zero exit, which is not ours to suppress.
+    let ours = r.stderr.split(separator: "\n").filter { $0.contains("vaesweep") && !$0.contains("mpirun") }
+    XCTAssertEqual(ours.count, 1, r.stderr, file: file, line: line)
+    XCTAssertTrue(ours.first?.hasPrefix("vaesweep: error: ") ?? false, r.stderr, file: file, line: line)
+    XCTAssertFalse(ours.first?.hasPrefix("vaesweep: error: spec") ?? true, "not a spec error: \(r.stderr)", file: file, line: line)
+    for m in mentioning { XCTAssertTrue(r.stderr.contains(m), "'\(m)' not in: \(r.stderr)", file: file, line: line) }
+}
+

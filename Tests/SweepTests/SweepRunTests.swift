@@ -143,9 +143,9 @@ final class SweepRunTests: XCTestCase {
         XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
 
         let out = dir.appendingPathComponent("cut.h5").path
-        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"])
-        // wait for the first finished unit in the journal, then ask the sweep to drain
-        waitForFirstRecord(out + ".journal", spec: text)
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], environment: Held.environment(after: 1))
+        // wait for the first finished unit in the journal (held there), then ask the sweep to drain
+        Held.waitForRecords(out + ".journal", count: 1)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3, "interrupted sweeps exit 3")
@@ -171,16 +171,6 @@ final class SweepRunTests: XCTestCase {
         let a = try dataVariables(full), b = try dataVariables(out)
         XCTAssertEqual(Set(a.keys), Set(b.keys))
         for (k, v) in a { XCTAssertEqual(v, b[k], "resumed run differs in \(k)") }
-    }
-
-    /// Wait until the journal at `path` holds a first complete record (a finished work item).
-    func waitForFirstRecord(_ path: String, spec: String) {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let c = try? Journal.read(path: path), !c.records.isEmpty { return }
-            usleep(5_000)
-        }
-        XCTFail("no journal record within 60 s")
     }
 
     func testFailedPointsAreRecordedAndRetried() throws {
@@ -229,8 +219,8 @@ final class SweepRunTests: XCTestCase {
         let full = dir.appendingPathComponent("full.h5").path
         XCTAssertEqual(try runVaesweep(["run", spec, "--output", full, "--quiet"]).status, 0)
         let out = dir.appendingPathComponent("killed.h5").path
-        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2)
-        waitForFirstRecord(out + ".journal", spec: text)
+        let p = try startVaesweep(["run", spec, "--output", out, "--quiet"], ranks: 2, environment: Held.environment(after: 1))
+        Held.waitForRecords(out + ".journal", count: 1)
         // SIGKILL one rank (a child of mpirun): MPI aborts the job
         let children = try runProcess("/usr/bin/pgrep", ["-P", "\(p.processIdentifier)", "vaesweep"]).stdout
             .split(separator: "\n").compactMap { Int32($0) }

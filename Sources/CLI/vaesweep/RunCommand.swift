@@ -116,14 +116,16 @@ struct MergeCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: output) && !overwrite {
                 throw Refusal("'\(output)' exists; choose another --output or pass --overwrite")
             }
-            let lock = try OutputLock(outputPath: output)
-            defer { lock.release() }
+            try OutputLock.checkFree(outputPath: output)
             var loaded: [(path: String, data: ResultsData)] = []
             for path in inputs {
                 do { loaded.append((path, try ResultsData.read(path: path))) } catch { throw Refusal("merge: \(error)") }
             }
             let (data, _) = try Merge.merge(loaded)
-            try SafeFile.writeResults(data, to: output)
+            // every refusal is behind us: only now take the output's lock (and create its file)
+            let lock = try OutputLock(outputPath: output)
+            defer { lock.release() }
+            try SafeFile.writeResults(data, to: output, replacing: overwrite)
             let done = data.pointsDone.map(String.init) ?? "?"
             FileHandle.standardError.write(Data("[vaesweep] wrote \(output): \(done)/\(data.theoryCount + data.simCount) points from \(inputs.count) files\n".utf8))
         } catch {

@@ -207,6 +207,10 @@ struct SimulateCommand: ParsableCommand {
                 } catch {
                     throw report(CommandFailure.failure("replay failed: \(error)"))
                 }
+                // a diverged run has no observables to report (and no phase): say so and exit 1
+                guard r.finiteLoss, r.observables.values.allSatisfy(\.isFinite) else {
+                    throw report(CommandFailure.failure("replay diverged: the loss or the parameters became non-finite within \(r.steps) Adam steps (β = \(b), λ = \(l)); no result"))
+                }
                 if json {
                     var j = JSONObject()
                     header(&j, "result")

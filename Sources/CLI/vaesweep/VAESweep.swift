@@ -16,8 +16,14 @@ struct VAESweep: ParsableCommand {
 
     /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,
     /// which the parser reports with EX_USAGE = 64) get the project's convention for bad input:
-    /// one line on stderr and exit status 2.
+    /// one line on stderr and exit status 2. Arguments must be UTF-8: Swift would decode other
+    /// bytes of a path to U+FFFD, silently naming another file, so they are refused (exit 2).
     static func main() {
+        for i in 1..<Int(CommandLine.argc) {
+            guard let p = CommandLine.unsafeArgv[i], String(validatingCString: p) == nil else { continue }
+            printErrorLine("argument \(i) is not valid UTF-8 (vaesweep takes paths and values as UTF-8 text); rename the file or directory")
+            Foundation.exit(ExitStatus.badInput)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -10,6 +10,8 @@ public enum ConflictPolicy: Sendable {
     /// Take the source's result: journal replay (a later record of a point replaces an earlier one).
     case replace
     /// The two must be equal in every reproducible field, else `MergeConflict`: `vaesweep merge`.
+    /// A simulated point that failed in one input and is ok in another is the ok one (a failure is
+    /// the absence of a result, not a different result).
     case refuseDifferent
 }
 
@@ -119,6 +121,11 @@ extension ResultsData {
                 return (false, false)
             case .refuseDifferent:
                 let cols = columns(kind)
+                if kind == .simulation {
+                    let s = SimulationRecord.statusPosition, failed = Double(PointStatus.failed.rawValue), ok = Double(PointStatus.ok.rawValue)
+                    if cols[s]![i] == ok && value(s) == failed { return (false, false) }   // keep the result
+                    if cols[s]![i] == failed && value(s) == ok { break }                   // a result replaces a failure
+                }
                 for (k, info) in infos.enumerated() where info.reproducible && cols[k]![i].bitPattern != value(k).bitPattern {
                     throw MergeConflict(kind: kind, coordinates: coordinates(), variable: info.name)
                 }

@@ -371,12 +371,57 @@ public struct ResultsData: Sendable {
             if axes.simulates {
                 data.simColumns = try SimulationRecord.fields.map { try column($0.info, shape: axes.simShape) }
             }
+            if let defect = data.defect() { throw ResultsError("results file '\(path)' is damaged: \(defect)") }
             return data
         } catch let e as ResultsError {
             throw e
         } catch {
             throw ResultsError("cannot read results file '\(path)': \(error)", kind: .io)
         }
+    }
+}
+
+extension ResultsData {
+    /// The first defect that makes this study unusable as a source of points (nil: none): a
+    /// coordinate that is not finite or not strictly ascending (a duplicate included, −0.0 being
+    /// +0.0), an observable variable missing beside the others, a coded value a field does not
+    /// admit, a finished point with a non-finite observable. `read` refuses such files, so
+    /// `--reuse`, `merge` and the analyses never copy or show damaged points.
+    public func defect() -> String? {
+        func axis(_ name: String, _ v: [Double]) -> String? {
+            for (i, x) in v.enumerated() {
+                guard x.isFinite else { return "coordinate '\(name)' has the non-finite value \(x)" }
+                if i > 0, !(coordinateValue(v[i - 1]) < coordinateValue(x)) {
+                    return coordinateValue(v[i - 1]) == coordinateValue(x)
+                        ? "coordinate '\(name)' repeats the value \(x)" : "coordinate '\(name)' is not in ascending order (\(v[i - 1]) before \(x))"
+                }
+            }
+            return nil
+        }
+        if let d = axis(Variable.alpha, alpha) ?? axis(Variable.beta, beta) ?? axis(Variable.lambda, lam)
+            ?? axis(Variable.N, N.map(Double.init)) ?? axis(Variable.seed, seeds.map(Double.init)) { return d }
+        func check<R: PointRecord>(_ fields: [Field<R>], _ columns: [Column?], done: (Int) -> Bool, count: Int) -> String? {
+            let present = columns.contains { $0 != nil }
+            guard present else { return nil }
+            for q in Quantity.allCases where columns[q.index] == nil {
+                return "'\(fields[q.index].info.name)' is missing beside the other variables"
+            }
+            for (f, c) in zip(fields, columns) {
+                guard let c, f.info.type != .float64 else { continue }
+                for i in 0..<count where !f.info.admits(c[i]) { return "'\(f.info.name)' holds \(c[i]), which the variable does not admit" }
+            }
+            for i in 0..<count where done(i) {
+                for q in Quantity.allCases where !columns[q.index]![i].isFinite {
+                    return "'\(fields[q.index].info.name)' is \(columns[q.index]![i]) at a finished point"
+                }
+            }
+            return nil
+        }
+        let okCode = Double(PointStatus.ok.rawValue)
+        if let d = check(TheoryRecord.fields, theoryColumns, done: { isDone(.theory, $0) }, count: theoryCount) { return d }
+        if axes.simulates, let d = check(SimulationRecord.fields, simColumns,
+                                         done: { simColumns[SimulationRecord.statusPosition]?[$0] == okCode }, count: simCount) { return d }
+        return nil
     }
 }
 

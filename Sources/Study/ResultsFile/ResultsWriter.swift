@@ -4,6 +4,7 @@
 // callers write to a fresh temporary name and rename it into place (see `SafeOutput`).
 import Foundation
 import HDF5Kit
+import VAESimulation
 import VAETheory
 
 /// Writes a `ResultsData` as a new netCDF-4/HDF5 results file (see the file header).
@@ -52,6 +53,17 @@ public enum ResultsWriter {
             try coordinate(Variable.N, d.N.map { Int64($0) }, fill: Int64(-1), longName: "dimension N", units: "1")
             try coordinate(Variable.seed, d.seeds.map { Int64($0) }, fill: Int64(-1),
                            longName: "replicate id (keys the data and initialisation streams)", units: "1")
+        }
+        if withSim {
+            // P = round(αN) per (α, N): the sample count each data set was drawn with (MODEL.md §1)
+            let shape = [d.alpha.count, d.N.count]
+            let ds = try f.createDataset(Variable.samples, of: Int64.self, shape: shape, fill: -1)
+            try ds.write(d.alpha.flatMap { a in d.N.map { Int64(DataSet.sampleCount(alpha: a, n: $0)) } })
+            try ds.setAttribute("_FillValue", Int64(-1))
+            try ds.setAttribute("long_name", "number of samples P = round(α N) of the data sets")
+            try ds.setAttribute("units", "1")
+            try ds.attach(scale: scales[0], to: 0)
+            try ds.attach(scale: scales[3], to: 1)
         }
         /// One variable per field of the kind's table (absent when the study lacks the column).
         func variables<R: PointRecord>(_ fields: [Field<R>], _ columns: [Column?], shape: [Int]) throws {

@@ -18,9 +18,16 @@ public enum SafeFile {
     /// Lexically and on disk: `path` may become a file. Refuses (exit 2) a directory, a path ending
     /// in "/", a symlink, a missing or unwritable parent directory; the last is checked by really
     /// creating (and removing) a probe file there, so /proc or a read-only mount is caught before
-    /// anything starts. `role` names the option in messages.
-    public static func checkTarget(_ path: String, role: String = "--output") throws {
+    /// anything starts. `role` names the option in messages. `derivedSuffixes` are the names the
+    /// run will make next to `path` (PATH.journal, …): the longest must fit the file system's
+    /// limit on a name (NAME_MAX, 255 bytes).
+    public static func checkTarget(_ path: String, role: String = "--output", derivedSuffixes: [String] = []) throws {
         guard !path.isEmpty else { throw Refusal("\(role): empty path") }
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let longest = name.utf8.count + (derivedSuffixes.map(\.utf8.count).max() ?? 0)
+        if longest > Int(NAME_MAX) {
+            throw Refusal("\(role): the file name '\(name)' is \(name.utf8.count) bytes long; with '\(derivedSuffixes.max { $0.utf8.count < $1.utf8.count } ?? "")' added it exceeds the \(NAME_MAX)-byte limit on a file name")
+        }
         if path.hasSuffix("/") { throw Refusal("\(role) '\(path)' names a directory; give a file name such as '\(path)results.h5'") }
         var st = stat()
         if lstat(path, &st) == 0 {
@@ -49,10 +56,16 @@ public enum SafeFile {
         return d.isEmpty ? "." : d
     }
 
-    /// A fresh, unique name in the directory of `target` (hidden, with the pid and random bits).
+    /// A fresh, unique name in the directory of `target` (hidden, with the pid and random bits; at
+    /// most the first 64 bytes of the target's name, so it always fits the limit on a name).
     public static func temporaryPath(for target: String, tag: String = "tmp") -> String {
         let url = URL(fileURLWithPath: target)
-        let name = ".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).\(tag)"
+        var stem = ""
+        for ch in url.lastPathComponent {
+            guard stem.utf8.count + String(ch).utf8.count <= 64 else { break }
+            stem.append(ch)
+        }
+        let name = ".\(stem).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).\(tag)"
         return url.deletingLastPathComponent().appendingPathComponent(name).path
     }
 

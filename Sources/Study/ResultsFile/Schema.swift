@@ -12,20 +12,24 @@
 //   root attributes: the settings that determine the numbers (RootKey) and provenance.
 import VAETheory
 
+/// A coordinate value as the point it names: −0.0 is the point +0.0 (every parameter is
+/// normalised so, when a spec is parsed and when files are merged), every other value is itself.
+@inline(__always) public func coordinateValue(_ x: Double) -> Double { x == 0 ? 0 : x }
+
 /// One coordinate axis as a lookup from value (by bit pattern: 0.3 and 0.30000000000000004 are
-/// different values) to position.
+/// different values; −0.0 and +0.0 are the same, `coordinateValue`) to position.
 public struct AxisIndex: Sendable {
     private let positions: [UInt64: Int]
     /// Positions of `values` (an axis's coordinate values); the last position wins for repeated values.
     public init(_ values: [Double]) {
         var p: [UInt64: Int] = [:]
-        for (i, v) in values.enumerated() { p[v.bitPattern] = i }
+        for (i, v) in values.enumerated() { p[coordinateValue(v).bitPattern] = i }
         positions = p
     }
     /// Positions of integer coordinate values (N, seed ids), converted exactly to Double.
     public init(_ values: [Int]) { self.init(values.map { Double($0) }) }
     /// The position of the value with the bit pattern of `v`, or nil when the axis lacks it.
-    public subscript(_ v: Double) -> Int? { positions[v.bitPattern] }
+    public subscript(_ v: Double) -> Int? { positions[coordinateValue(v).bitPattern] }
     /// The position of integer value `v`, or nil when the axis lacks it.
     public subscript(_ v: Int) -> Int? { positions[Double(v).bitPattern] }
 }
@@ -39,6 +43,8 @@ public enum PointStatus: Int8, Sendable {
 public enum Variable {
     /// The coordinate variables; the λ axis is called `lam` in the file.
     public static let alpha = "alpha", beta = "beta", lambda = "lam", N = "N", seed = "seed"
+    /// The number of samples P = round(α N) of each (alpha, N) (int64; simulation only).
+    public static let samples = "P"
     /// Dimensions of every theory variable, in order: (alpha, beta, lam).
     public static let theoryDims = [alpha, beta, lambda]
     /// Dimensions of every simulation variable, in order: (alpha, beta, lam, N, seed).

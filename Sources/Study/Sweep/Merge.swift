@@ -23,7 +23,7 @@ public enum Merge {
         }
         func union(_ xs: [[Double]]) -> [Double] {
             var seen = Set<UInt64>(), out: [Double] = []
-            for x in xs.joined() where seen.insert(x.bitPattern).inserted { out.append(x) }
+            for x in xs.joined().map(coordinateValue) where seen.insert(x.bitPattern).inserted { out.append(x) }
             return out.sorted()
         }
         let sims = inputs.filter { $0.data.hasSimulation }
@@ -35,7 +35,8 @@ public enum Merge {
                                     rho: settings[0].rho, eta: settings[0].eta)
         for (k, input) in inputs.enumerated() {
             do {
-                try out.merge(from: input.data, theory: true, simulation: input.data.hasSimulation, statuses: [.ok],
+                // failed points stay failed (so `run --resume --retry-failed` can still find them)
+                try out.merge(from: input.data, theory: true, simulation: input.data.hasSimulation, statuses: [.ok, .failed],
                               onConflict: .refuseDifferent)
             } catch let c as MergeConflict {
                 // the earlier input the stored point came from: the first that holds it finished
@@ -76,7 +77,7 @@ public enum Merge {
         attrs += Provenance.code(gitCommit: Provenance.gitCommit())
         attrs += [
             (RootKey.pointsDone, .int(Int64(done))), (RootKey.pointsTotal, .int(Int64(out.theoryCount + out.simCount))),
-            (RootKey.pointsFailed, .int(0)), (RootKey.complete, .int(done == out.theoryCount + out.simCount ? 1 : 0)),
+            (RootKey.pointsFailed, .int(Int64(out.status?.lazy.filter { $0 == PointStatus.failed.rawValue }.count ?? 0))), (RootKey.complete, .int(done == out.theoryCount + out.simCount ? 1 : 0)),
             (RootKey.mergedFrom, .string(inputs.map { $0.data.attributes.origin(path: $0.path) }.joined(separator: "; "))),
             (RootKey.endTime, .string(Provenance.isoNow())),
         ]

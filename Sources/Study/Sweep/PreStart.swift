@@ -22,6 +22,9 @@ public struct SweepPlan {
     public let hooks: TestHooks
     /// Held by launch rank 0 for the whole run; `releaseLock()` ends it.
     public private(set) var lock: OutputLock?
+    /// Launch rank 0: the `--reuse` files, read once before anything starts (their settings checked
+    /// on what was read, so a file replaced after the checks cannot slip other numbers in).
+    public private(set) var reused: [(path: String, data: ResultsData)] = []
 
     /// Release the output lock (launch rank 0, after the run; a no-op elsewhere).
     public func releaseLock() { lock?.release() }
@@ -39,7 +42,7 @@ public struct SweepPlan {
         let grid = try Grid(spec: spec)
         let hooks = try TestHooks.fromEnvironment()
         let out = options.outputPath
-        try SafeFile.checkTarget(out)
+        try SafeFile.checkTarget(out, derivedSuffixes: [".partial", ".journal", ".lock"])
         if launchRankZero { try OutputLock.checkFree(outputPath: out) }
         for (path, role) in [(options.partialPath, "partial file"), (options.journalPath, "journal")] {
             var st = stat()
@@ -48,6 +51,17 @@ public struct SweepPlan {
             }
         }
         let settings = spec.settings
+        // A drain writes PATH.partial: one of another sweep (or any other file) is never replaced.
+        if FileManager.default.fileExists(atPath: options.partialPath), !options.overwrite {
+            let attrs = try readResultsAttributes(options.partialPath, role: "the partial file",
+                                                  advice: "move it away (or --overwrite to let a drain replace it)")
+            let sameSweep = attrs.specCanonical.map { SweepSpec.resolvingDefaults($0) == SweepSpec.resolvingDefaults(spec.canonical) } ?? false
+            let differs = try settingsDifference(attrs, path: options.partialPath, role: "the partial file", settings: settings,
+                                                 allSettings: true) != nil
+            if !sameSweep || differs {
+                throw Refusal("the partial file '\(options.partialPath)' holds a different sweep's results; move it away (or --overwrite to let a drain replace it)")
+            }
+        }
         var reuseSizes = 0.0
         for path in options.reuse {
             let attrs = try readResultsAttributes(path, role: "--reuse")
@@ -60,7 +74,16 @@ public struct SweepPlan {
             guard options.resume || options.retryFailed else {
                 throw Refusal("unfinished sweep found ('\(options.journalPath)'): pass --resume to continue it, or move the journal away to start over")
             }
-            let j = try Journal.readHeader(path: options.journalPath)   // the settings only, not the records
+            let j: (settings: String, canonicalSpec: String)
+            do { j = try Journal.readHeader(path: options.journalPath) } catch {   // the settings only, not the records
+                throw Refusal("--resume: \(error); move the journal away to start the sweep over")
+            }
+            // --resume appends to it: an unwritable journal is refused now, not after MPI starts
+            let fd = open(options.journalPath, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw Refusal("--resume: \(FileSystemError("open the journal for appending", options.journalPath, code: errno).description)")
+            }
+            close(fd)
             let stored: StudySettings
             do { stored = try StudySettings(serialized: j.settings) } catch {
                 throw Refusal("journal '\(options.journalPath)' has unreadable settings: \(error)")
@@ -73,7 +96,8 @@ public struct SweepPlan {
         if FileManager.default.fileExists(atPath: out), !options.overwrite,
            !options.reuse.contains(where: { samePath($0, out) }) {
             let attrs = try readResultsAttributes(out, role: "--output", advice: "choose another --output, or --overwrite it")
-            guard attrs.specCanonical == spec.canonical else {
+            guard let stored = attrs.specCanonical,
+                  SweepSpec.resolvingDefaults(stored) == SweepSpec.resolvingDefaults(spec.canonical) else {
                 throw Refusal("'\(out)' exists and holds a different sweep; use --reuse \(out) to extend it, another --output, or --overwrite")
             }
             // The same spec computed by other numerics or streams (an older vaesweep) is not this sweep.
@@ -88,6 +112,12 @@ public struct SweepPlan {
         if launchRankZero && decision == .run {
             let memory = MemoryEstimate(grid: grid, reusedFileBytes: reuseSizes * 2)
             if !options.force { try memory.check() }
+            for path in options.reuse {
+                let data: ResultsData
+                do { data = try ResultsData.read(path: path) } catch { throw Refusal("--reuse '\(path)': \(error)") }
+                try checkReusable(data.attributes, path: path, settings: settings)   // what was read, not what was checked
+                plan.reused.append((path, data))
+            }
             plan.lock = try OutputLock(outputPath: out)
         }
         return (plan, decision)

@@ -4,8 +4,9 @@ import Foundation
 import ResultsFile
 
 extension SweepPlan {
-    /// Rank 0's whole run: known points, the coordinator, the file. Returns the exit status.
-    func coordinate(transport: SweepTransport, host: String, ranks: Int,
+    /// Rank 0's whole run: known points, the coordinator over `transport`, the file. Returns the
+    /// exit status. (Called by `SweepRunner.run` on rank 0; tests drive it over an in-memory network.)
+    public func coordinate(transport: SweepTransport, host: String, ranks: Int,
                     compute: @escaping @Sendable (WorkItem) -> [Double], interrupted: @escaping () -> Bool) throws -> Int32 {
         let startTime = Provenance.isoNow()
         let gitCommit = Provenance.gitCommit()
@@ -32,9 +33,7 @@ extension SweepPlan {
                                          canonicalSpec: spec.canonical)
         }
         var reusedFrom: [String] = []
-        for path in options.reuse {
-            let other: ResultsData
-            do { other = try ResultsData.read(path: path) } catch { throw Refusal("--reuse '\(path)': \(error)") }
+        for (path, other) in reused {   // read and checked before anything started (`prepare`)
             let os = try other.settings()
             let sims = spec.simulate && os.simulation != nil && spec.settings.firstSimulationDifference(from: os) == nil
             let (t, s) = store.copy(from: other, theory: true, simulation: sims)
@@ -46,6 +45,7 @@ extension SweepPlan {
                                       compute: compute, interrupted: interrupted)
         coordinator.log = options.quiet ? nil : { SweepRunner.log($0) }
         coordinator.progressInterval = options.progressInterval
+        coordinator.hold = { [hooks] in hooks.holds(afterHandingOut: $0) }
         let outcome = try coordinator.run(work: store.remainingWork())
 
         var data = store.data

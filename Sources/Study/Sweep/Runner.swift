@@ -121,6 +121,9 @@ public struct Coordinator {
     public var log: ((String) -> Void)?
     /// Minimum seconds between progress lines.
     public var progressInterval = 2.0
+    /// Test hook (`TestHooks`): given the number of items handed out so far, whether to hand out
+    /// no more for now (the sweep waits, still draining on request). Always false in production.
+    public var hold: (Int) -> Bool = { _ in false }
 
     /// A coordinator over `transport` with the given store, journal and local compute.
     public init(transport: SweepTransport, store: ResultStore, journal: Journal?, host: String,
@@ -154,12 +157,24 @@ public struct Coordinator {
             try journal?.append(kind: item.kind, values: store.record(item, payload: payload))
             computed += item.points
         }
+        /// The next item; nil when there is none or a drain was asked for; `held` when a test hook
+        /// holds the queue (the asker waits in `parked`/`localWaiting` until it is released or drained).
+        var held = false
+        var drainLogged = false
         func nextItem() -> WorkItem? {
             if interrupted() { stopping = true }
+            if stopping && !drainLogged {
+                drainLogged = true
+                log?("drain requested: no new work is handed out; finishing the items in flight")
+            }
+            held = false
             guard !stopping, next < work.count else { return nil }
+            if hold(next) { held = true; return nil }
             defer { next += 1 }
             return work[next]
         }
+        var parked: [Int] = []          // ranks waiting for work while the queue is held
+        var localWaiting = false        // rank 0's worker waiting likewise
         func progress(force: Bool = false) {
             guard let log, force || Date().timeIntervalSince(lastProgress) >= progressInterval else { return }
             lastProgress = Date()
@@ -172,16 +187,36 @@ public struct Coordinator {
                        min(next, work.count), work.count, done, total,
                        100 * Double(done) / Double(max(1, total)), rate, SweepRunner.duration(elapsed), eta))
         }
+        func feedLocal() {
+            if let item = nextItem() { local.submit(item); localBusy = true; localWaiting = false } else { localWaiting = held }
+        }
+        func feedRemote(_ src: Int) throws {
+            if let item = nextItem() {
+                try transport.send(.work(item), to: src)
+                assigned[src] = item
+            } else if held {
+                parked.append(src)
+            } else {
+                try transport.send(.stop, to: src)
+                remoteActive -= 1
+            }
+        }
         func takeLocal(timeout: Double) throws -> Bool {
             guard localBusy, let (item, payload) = local.take(timeout: timeout) else { return false }
             try record(item, payload, from: 0)
             localBusy = false
-            if let item = nextItem() { local.submit(item); localBusy = true }
+            feedLocal()
             return true
         }
 
-        if let item = nextItem() { local.submit(item); localBusy = true }
-        while localBusy || remoteActive > 0 {
+        feedLocal()
+        while localBusy || remoteActive > 0 || localWaiting {
+            if localWaiting { feedLocal() }
+            if !parked.isEmpty {
+                let waiting = parked
+                parked = []
+                for src in waiting { try feedRemote(src) }
+            }
             var didSomething = try takeLocal(timeout: 0)
             if remoteActive > 0, let (src, msg) = try transport.poll() {
                 didSomething = true
@@ -201,13 +236,7 @@ public struct Coordinator {
                 case .work, .stop:
                     throw ProtocolError("rank \(src) sent a coordinator message (\(msg))")
                 }
-                if let item = nextItem() {
-                    try transport.send(.work(item), to: src)
-                    assigned[src] = item
-                } else {
-                    try transport.send(.stop, to: src)
-                    remoteActive -= 1
-                }
+                try feedRemote(src)
             }
             progress()
             if !didSomething {
@@ -285,7 +314,7 @@ public enum SweepRunner {
                 try Coordinator.work(transport: transport, host: host, compute: { computer.compute($0) },
                                      interrupted: { drainRequested })
             } catch {
-                FileHandle.standardError.write(Data("vaesweep: rank \(comm.rank): error: \(error)\n".utf8))
+                log("rank \(comm.rank): error: \(error)")
                 comm.abort(ExitStatus.of(error))
             }
             code = 0
@@ -293,8 +322,11 @@ public enum SweepRunner {
         return Int32(try comm.broadcast(Int(code), root: 0))
     }
 
+    /// One "[vaesweep] …" line on stderr (a multi-line message, e.g. a library's error, is joined
+    /// with "; " so every message stays one line).
     static func log(_ s: String) {
-        FileHandle.standardError.write(Data("[vaesweep] \(s)\n".utf8))
+        let line = s.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "; ")
+        FileHandle.standardError.write(Data("[vaesweep] \(line)\n".utf8))
     }
 
     static func duration(_ s: Double) -> String {

@@ -65,6 +65,21 @@ public struct SweepSpec: Equatable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// `canonical` text with the solver defaults resolved to the numbers they mean
+    /// (`simulation.tolerance = default` → the solver's default tolerance, likewise `max_steps`):
+    /// the form two sweeps are compared in, so a spec that says the default and a file that stores
+    /// the resolved value (a merged file) are the same sweep.
+    public static func resolvingDefaults(_ canonical: String) -> String {
+        var lines = canonical.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let solverLine = lines.first { $0.hasPrefix("simulation.solver = ") }
+        guard let solver = solverLine.flatMap({ Solver(rawValue: String($0.dropFirst("simulation.solver = ".count))) }) else { return canonical }
+        for i in lines.indices {
+            if lines[i] == "simulation.tolerance = default" { lines[i] = "simulation.tolerance = \(TrainingOptions.defaultTolerance(solver))" }
+            if lines[i] == "simulation.max_steps = default" { lines[i] = "simulation.max_steps = \(TrainingOptions.defaultMaxSteps(solver))" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The result-determining settings of this sweep (what `--reuse`, `--resume` and `merge`
     /// compare; MODEL.md §6). Defaults are resolved to the numbers they mean.
     public var settings: StudySettings {
@@ -136,7 +151,7 @@ public struct SweepSpec: Equatable, Sendable {
         if let model {
             if let v = try number(model, "rho", "model.rho") {
                 try check(.rho, v, "model.rho")
-                spec.rho = v
+                spec.rho = coordinateValue(v)   // −0.0 is 0
             }
             if let v = try number(model, "eta", "model.eta") {
                 try check(.eta, v, "model.eta")
@@ -190,6 +205,10 @@ public struct SweepSpec: Equatable, Sendable {
             }
             guard grid["seeds"] != nil else { throw SpecError("grid.seeds", "required when simulation.run is true") }
             spec.seedIDs = try seedList(grid)
+            // P = round(αN) ≥ 2 at every (α, N) (MODEL.md §1): one sample would be trained at another α
+            for a in spec.alpha { for n in spec.N {
+                do { try Domains.checkSampleCount(alpha: a, n: n, field: "grid") } catch let e as DomainError { throw SpecError(e.field, e.message) }
+            } }
         } else {
             // A theory-only sweep may still name N/seeds (ignored), but they must be well-formed.
             if grid["N"] != nil { _ = try axis(grid, "N", "grid.N", domain: .n) }
@@ -299,14 +318,17 @@ public struct SweepSpec: Equatable, Sendable {
             let scale = try string(r, "scale", name + ".scale") ?? "linear"
             switch scale {
             case "linear":
-                values = (0..<count).map { i in count == 1 ? start : start + (stop - start) * Double(i) / Double(count - 1) }
+                // both ends exactly as written (so a later list value equal to an end is the same point)
+                values = (0..<count).map { i in
+                    i == 0 ? start : (i == count - 1 ? stop : start + (stop - start) * Double(i) / Double(count - 1))
+                }
             case "log":
                 guard start > 0, stop > 0 else {
                     throw SpecError(name, "a log range needs start > 0 and stop > 0 (got \(start) … \(stop))")
                 }
                 let (l0, l1) = (log(start), log(stop))
                 values = (0..<count).map { i in
-                    count == 1 ? start : (i == count - 1 ? stop : exp(l0 + (l1 - l0) * Double(i) / Double(count - 1)))
+                    i == 0 ? start : (i == count - 1 ? stop : exp(l0 + (l1 - l0) * Double(i) / Double(count - 1)))
                 }
             default:
                 throw SpecError(name + ".scale", "must be \"linear\" or \"log\" (got \"\(scale)\")")
@@ -322,6 +344,6 @@ public struct SweepSpec: Equatable, Sendable {
         }
         // Stored ascending whatever the order given: the random streams are keyed by values,
         // so the order carries no meaning.
-        return values.sorted()
+        return values.map(coordinateValue).sorted()
     }
 }

@@ -2,6 +2,11 @@
 // read: the environment variable VAESWEEP_TEST_HOOKS, a ';'-separated list of
 //   fail-alpha=A[,A…]   the data sets of these α values fail as if their sample could not be built
 //                       (tests of failure handling: status 2, --retry-failed)
+//   hold-after=K        rank 0 hands out K work items and then no more until a drain is asked for
+//                       (or, with hold-while, until that file is gone): a sweep that cannot finish
+//                       before a test's signal, whatever the machine's load
+//   hold-while=PATH     with hold-after: hold only while PATH exists (a test releases the sweep by
+//                       removing it)
 // It is read once, when a sweep's `UnitComputer` is made; an unknown hook is an error (exit 2), so
 // a misspelt hook cannot silently do nothing. Production runs never set it.
 import Foundation
@@ -12,6 +17,16 @@ public struct TestHooks: Sendable, Equatable {
     public static let variable = "VAESWEEP_TEST_HOOKS"
     /// α values (bit patterns) whose data sets fail.
     public var failingAlphas: Set<UInt64> = []
+    /// Hand out at most this many work items before holding (nil: never hold).
+    public var holdAfter: Int?
+    /// Hold only while this file exists (nil: until a drain).
+    public var holdWhile: String?
+
+    /// Whether the work queue is held after `handedOut` items.
+    public func holds(afterHandingOut handedOut: Int) -> Bool {
+        guard let k = holdAfter, handedOut >= k else { return false }
+        return holdWhile.map { FileManager.default.fileExists(atPath: $0) } ?? true
+    }
 
     /// No hooks.
     public init() {}
@@ -26,8 +41,13 @@ public struct TestHooks: Sendable, Equatable {
                 let values = parts[1].split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
                 guard values.allSatisfy({ $0 != nil }) else { throw SpecError(TestHooks.variable, "bad α list in '\(item)'") }
                 failingAlphas.formUnion(values.map { $0!.bitPattern })
+            case ("hold-after", 2):
+                guard let k = Int(parts[1]), k >= 0 else { throw SpecError(TestHooks.variable, "bad count in '\(item)'") }
+                holdAfter = k
+            case ("hold-while", 2):
+                holdWhile = parts[1]
             default:
-                throw SpecError(TestHooks.variable, "unknown test hook '\(item)' (known: fail-alpha=A,…)")
+                throw SpecError(TestHooks.variable, "unknown test hook '\(item)' (known: fail-alpha=A,…, hold-after=K, hold-while=PATH)")
             }
         }
     }

@@ -19,17 +19,23 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     public let operation: String
     /// HDF5's innermost error message, or a reason given by HDF5Kit.
     public let detail: String
-    /// One line: operation, 'file:object' and detail.
+    /// One line: operation, 'file:object' and detail (HDF5's own multi-line details joined).
     public var description: String {
         let where_ = object.isEmpty || object == "/" ? file : "\(file):\(object)"
-        return "HDF5: \(operation) failed for '\(where_)'" + (detail.isEmpty ? "" : ": \(detail)")
+        let oneLine = detail.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        return "HDF5: \(operation) failed for '\(where_)'" + (oneLine.isEmpty ? "" : ": \(oneLine)")
     }
 }
 
 /// Library-wide facts.
 public enum HDF5Library {
-    /// Opens the library and silences its automatic error printing (idempotent).
+    /// Opens the library and silences its automatic error printing (idempotent). HDF5's exit-time
+    /// clean-up is turned off (H5dont_atexit, before anything else): every file is closed
+    /// explicitly by its owner, and a file whose close failed (a full disk) must not be flushed
+    /// again at exit, where HDF5 1.10 then crashes in H5F__close_cb.
     static let ready: Void = {
+        H5dont_atexit()
         H5open()
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
     }()
