@@ -134,15 +134,15 @@ func runLargeNChild(_ args: [String]) throws {
     case "exact":
         let forceKrylov = args.count > 6 && args[6] == "krylov"
         let c0 = cpuSeconds()
-        let data = forceKrylov
-            ? try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, method: .blockLanczos)
-            : try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, solver: .exact)
+        // buildTop = DataSet.build(..., solver: .exact) for explicit data, with the record typed.
+        let data = try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key,
+                                        method: forceKrylov ? .blockLanczos : nil)
         let c1 = cpuSeconds()
         let r1 = try Trainer.train(data, beta: largeNPairs[0].beta, lambda: largeNPairs[0].lambda, options: TrainingOptions(solver: .exact))
         let c2 = cpuSeconds()
         let rs = try Trainer.train(data, pairs: largeNPairs, options: TrainingOptions(solver: .exact))
         let c3 = cpuSeconds()
-        let top = data.top!
+        let top = data.krylov!
         out["data"] = f(c1 - c0); out["first"] = f(c2 - c0); out["pair"] = f((c3 - c2) / Double(rs.count))
         out["gen"] = f(top.secondsSamples); out["eig"] = f(top.secondsEigen); out["epsg"] = f(r1.observables.epsG)
         out["dense"] = top.method == .blockLanczos ? "0" : "1"; out["products"] = "\(top.blockProducts)"; out["passes"] = "\(top.passes)"
