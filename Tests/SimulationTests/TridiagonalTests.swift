@@ -69,6 +69,23 @@ final class TridiagonalTests: XCTestCase {
             }
         }
         XCTAssertEqual(checked, 30)
+        // Degenerate shapes: N = 1 (s = 1), P = 1 < N (s = 2, rank one), N = 2.
+        for (alpha, n) in [(3.0, 1), (0.01, 50), (3.0, 2), (0.5, 3)] {
+            let t = try DataSet.tridiagonal(alpha: alpha, n: n, key: DataKey(rootSeed: 8)).matrix
+            let eig = try LAPACK.symmetricEigen(dense(t), n: t.dimension)
+            let r = t.topPair()
+            XCTAssertEqual(r.values[0], eig.values[0], accuracy: 1e-13 * eig.values[0], "α=\(alpha) N=\(n)")
+            XCTAssertEqual(abs(r.firstComponents[0]), abs(eig.vectors[0]), accuracy: 1e-10, "α=\(alpha) N=\(n)")
+            if t.dimension > 1 { XCTAssertEqual(r.values[1], eig.values[1], accuracy: 1e-13 * eig.values[0], "α=\(alpha) N=\(n)") }
+            let d = try DataSet.buildBidiagonalTop(alpha: alpha, n: n, key: DataKey(rootSeed: 8))
+            let o = try Trainer.train(d, beta: 0.5, lambda: 0.1, options: TrainingOptions(solver: .exact)).observables
+            XCTAssertTrue(observableVector(o).allSatisfy(\.isFinite), "α=\(alpha) N=\(n)")
+        }
+        for r in [0, 1, 2, 7, 8, 9, 26, 27, 28, 999_999, 1_000_000, 1_000_001, 100_000_000, Int.max] {
+            let c = Tridiagonal.ceilCubeRoot(r)
+            XCTAssertTrue(Double(c) >= cbrt(Double(r)) - 1e-9 && Double(c - 1) < cbrt(Double(r)) + 1e-9, "⌈∛\(r)⌉ = \(c)")
+        }
+        XCTAssertEqual(Tridiagonal.ceilCubeRoot(1_000_000), 100); XCTAssertEqual(Tridiagonal.ceilCubeRoot(1_000_001), 101)
     }
 
     /// Truncation (MODEL.md §8): on the leading block vs on the whole T, at N = 2·10⁵ below, in and

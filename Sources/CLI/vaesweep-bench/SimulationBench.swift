@@ -209,10 +209,11 @@ func runLargeNChild(_ args: [String]) throws {
     print("RESULT " + out.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
 }
 
-private func child(_ args: [String]) throws -> [String: Double] {
+/// Run one measurement in a child process (`vaesweep-bench <childKind> ARGS`) and parse its RESULT line.
+func child(_ args: [String], childKind: String = "largen-child") throws -> [String: Double] {
     let proc = Process()
     proc.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    proc.arguments = ["largen-child"] + args
+    proc.arguments = [childKind] + args
     let pipe = Pipe()
     proc.standardOutput = pipe
     try proc.run()

@@ -195,10 +195,22 @@ public struct TridiagonalTopInfo: Sendable {
 }
 
 extension Tridiagonal {
-    /// Block size the top-pair solve starts from: 512 + 32 N^(1/3) (below BBP the vector lives in
-    /// O(N^(1/3)) coordinates), at most s.
+    /// Block size the top-pair solve starts from: 512 + 32 ⌈s^(1/3)⌉ (below BBP the vector lives in
+    /// O(N^(1/3)) coordinates), at most s. Integer arithmetic (no libm: the same block everywhere).
     public static func initialBlock(dimension s: Int) -> Int {
-        min(s, 512 + 32 * Int(cbrt(Double(s)).rounded(.up)))
+        min(s, 512 + 32 * ceilCubeRoot(s))
+    }
+
+    /// ⌈s^(1/3)⌉ for s ≥ 0, exactly (binary search on integer cubes).
+    public static func ceilCubeRoot(_ s: Int) -> Int {
+        func cubeAtLeast(_ r: Int) -> Bool {
+            let (r2, o1) = r.multipliedReportingOverflow(by: r)
+            let (r3, o2) = r2.multipliedReportingOverflow(by: r)
+            return o1 || o2 || r3 >= s
+        }
+        var lo = 0, hi = 1 << 21   // (2^21)^3 > Int.max ≥ s
+        while lo < hi { let mid = (lo + hi) / 2; if cubeAtLeast(mid) { hi = mid } else { lo = mid + 1 } }
+        return lo
     }
 
     /// The top pair of T (see the file header): ℓ̂₁, ℓ̂₂, the first components ω₁, ω₂ of their
