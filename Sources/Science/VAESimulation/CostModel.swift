@@ -78,17 +78,17 @@ public enum CostModel {
         Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n + 1) * normal
     }
 
-    /// s, the dimension of T under the bidiagonal model (N for P ≥ N, else P + 1), in Double.
-    static func tridiagonalDimension(alpha: Double, n: Int) -> Double {
-        let p = Double(DataSet.sampleCount(alpha: alpha, n: n))
-        return p >= Double(n) ? Double(n) : p + 1
+    /// s, the dimension of T under the bidiagonal model (N for P ≥ N, else P + 1 ≤ N).
+    static func tridiagonalDimension(alpha: Double, n: Int) -> Int {
+        let p = DataSet.sampleCount(alpha: alpha, n: n)
+        return p >= n ? n : p + 1
     }
 
     /// Seconds of one bidiagonal data set: 2s χ variables + the top pair (bisection of the two top
     /// eigenvalues on the leading block to ~55 passes, twisted vectors, one Sturm pass over T).
     static func bidiagonalData(alpha: Double, n: Int) -> Double {
-        let s = tridiagonalDimension(alpha: alpha, n: n)
-        let m = min(s, 512 + 32 * cbrt(s).rounded(.up))   // Tridiagonal.initialBlock (in Double: any size)
+        let st = tridiagonalDimension(alpha: alpha, n: n)
+        let s = Double(st), m = Double(Tridiagonal.initialBlock(dimension: st))
         return 2 * s * chiVariable + 55 * m * sturmPairElement + 6 * m * sturmElement + (m < s ? s * sturmElement : 0)
     }
 }
@@ -144,8 +144,8 @@ extension DataSet {
                                           dataModel: DataModel = .explicit) -> Double {
         let p = Double(sampleCount(alpha: alpha, n: n)), nd = Double(n), s = min(p, nd)
         if dataModel == .bidiagonal {
-            let st = CostModel.tridiagonalDimension(alpha: alpha, n: n)
-            let m = min(st, 4 * (512 + 32 * cbrt(st).rounded(.up)))   // one growth of the leading block
+            let sInt = CostModel.tridiagonalDimension(alpha: alpha, n: n), st = Double(sInt)
+            let m = min(st, 4 * Double(Tridiagonal.initialBlock(dimension: sInt)))   // one growth of the leading block
             let data = 16 * st + 8 * 5 * m
             switch solver {
             case .exact: return data
