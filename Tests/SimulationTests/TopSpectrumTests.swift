@@ -14,13 +14,14 @@ final class TopSpectrumTests: XCTestCase {
         let key = DataKey(rootSeed: 21, replicate: rep)
         let full = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .gaussian, key: key, keepCovariance: false)
         let top = try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: .gaussian, key: key, method: method)
-        let info = top.top!
+        let info = try XCTUnwrap(top.krylov)
         let tag = "α=\(alpha) N=\(n) ρ=\(rho) η=\(eta) rep \(rep) [\(info.method.rawValue)\(info.sampleSide ? ", P side" : "")]"
         print("\(tag): ℓ₁ \(top.ell1) vs \(full.ell1), θ \(top.theta) vs \(full.theta), rel gap \(full.relativeGap), products \(info.blockProducts), passes \(info.passes), bound \(info.overlapErrorBound)")
         XCTAssertEqual(top.ell1, full.ell1, accuracy: 1e-12 * full.ell1, tag, file: file, line: line)
         XCTAssertEqual(top.traceOverN, full.traceOverN, accuracy: 1e-13 * full.traceOverN, tag, file: file, line: line)
-        XCTAssertEqual(top.eigenpairCount, 2)
-        XCTAssertFalse(top.hasFullSpectrum)
+        XCTAssertEqual(top.values.count, 2)
+        XCTAssertEqual(top.spikeOverlaps.count, 2)
+        XCTAssertThrowsError(try Trainer.train(top, beta: 1, lambda: 1, options: TrainingOptions(solver: .gd)))
         if info.nearDegenerate {
             // Flagged: both values reported; the pair's subspace overlap is still determined.
             XCTAssertEqual(top.values[1], full.values[1], accuracy: 1e-10 * full.ell1, tag, file: file, line: line)
@@ -83,13 +84,14 @@ final class TopSpectrumTests: XCTestCase {
         let e = try DataSet.build(alpha: 3, n: 50, key: key, solver: .exact)
         let g = try DataSet.build(alpha: 3, n: 50, key: key, solver: .gd)
         let a = try DataSet.build(alpha: 3, n: 50, key: key, solver: .adam)
-        XCTAssertNotNil(e.top); XCTAssertNil(g.top)
-        XCTAssertTrue(g.hasFullSpectrum); XCTAssertNil(g.covariance); XCTAssertNotNil(a.covariance)
-        XCTAssertEqual(g.values, a.values)   // bitwise: in-place eigen-solve = copying one
+        let et = try XCTUnwrap(e as? TopPairSpectrum), gs = try XCTUnwrap(g as? SampleSpectrum), asp = try XCTUnwrap(a as? SampleSpectrum)
+        XCTAssertNotNil(et.krylov); XCTAssertNil(et.tridiagonal)
+        XCTAssertEqual(gs.vectors.count, 50 * 50); XCTAssertNil(gs.covariance); XCTAssertNotNil(asp.covariance)
+        XCTAssertEqual(gs.values, asp.values)   // bitwise: in-place eigen-solve = copying one
         XCTAssertThrowsError(try Trainer.train(e, beta: 1, lambda: 1, options: TrainingOptions(solver: .gd)))
         // Deterministic: a second build gives the same bits.
-        let e2 = try DataSet.build(alpha: 3, n: 50, key: key, solver: .exact)
-        XCTAssertEqual(e.values, e2.values); XCTAssertEqual(e.spikeOverlaps, e2.spikeOverlaps)
+        let e2 = try XCTUnwrap(try DataSet.build(alpha: 3, n: 50, key: key, solver: .exact) as? TopPairSpectrum)
+        XCTAssertEqual(et.values, e2.values); XCTAssertEqual(et.spikeOverlaps, e2.spikeOverlaps)
     }
 
     /// Block Lanczos on synthetic operators: an exactly degenerate top pair and a pair 1e-13 apart
@@ -128,7 +130,7 @@ final class TopSpectrumTests: XCTestCase {
         let key = DataKey(rootSeed: 21, replicate: 7)
         let full = try DataSet.build(alpha: 1, n: 400, key: key, keepCovariance: false)
         let top = try DataSet.buildTop(alpha: 1, n: 400, key: key, method: .blockLanczos, maxBasis: 12)
-        XCTAssertEqual(top.top!.method, .fallback)
+        XCTAssertEqual(top.krylov?.method, .fallback)
         XCTAssertEqual(top.ell1, full.ell1, accuracy: 1e-12 * full.ell1)
         XCTAssertEqual(top.theta, full.theta, accuracy: 1e-9)
     }

@@ -134,15 +134,15 @@ func runLargeNChild(_ args: [String]) throws {
     case "exact":
         let forceKrylov = args.count > 6 && args[6] == "krylov"
         let c0 = cpuSeconds()
-        let data = forceKrylov
-            ? try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, method: .blockLanczos)
-            : try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key, solver: .exact)
+        // buildTop = DataSet.build(..., solver: .exact) for explicit data, with the record typed.
+        let data = try DataSet.buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: .ones, key: key,
+                                        method: forceKrylov ? .blockLanczos : nil)
         let c1 = cpuSeconds()
         let r1 = try Trainer.train(data, beta: largeNPairs[0].beta, lambda: largeNPairs[0].lambda, options: TrainingOptions(solver: .exact))
         let c2 = cpuSeconds()
         let rs = try Trainer.train(data, pairs: largeNPairs, options: TrainingOptions(solver: .exact))
         let c3 = cpuSeconds()
-        let top = data.top!
+        let top = data.krylov!
         out["data"] = f(c1 - c0); out["first"] = f(c2 - c0); out["pair"] = f((c3 - c2) / Double(rs.count))
         out["gen"] = f(top.secondsSamples); out["eig"] = f(top.secondsEigen); out["epsg"] = f(r1.observables.epsG)
         out["dense"] = top.method == .blockLanczos ? "0" : "1"; out["products"] = "\(top.blockProducts)"; out["passes"] = "\(top.passes)"
@@ -209,10 +209,11 @@ func runLargeNChild(_ args: [String]) throws {
     print("RESULT " + out.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
 }
 
-private func child(_ args: [String]) throws -> [String: Double] {
+/// Run one measurement in a child process (`vaesweep-bench <childKind> ARGS`) and parse its RESULT line.
+func child(_ args: [String], childKind: String = "largen-child") throws -> [String: Double] {
     let proc = Process()
     proc.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-    proc.arguments = ["largen-child"] + args
+    proc.arguments = [childKind] + args
     let pipe = Pipe()
     proc.standardOutput = pipe
     try proc.run()

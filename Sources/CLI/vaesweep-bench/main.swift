@@ -1,5 +1,5 @@
-// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|largen|all]`
-// (`all` = those four), and `vaesweep-bench validate` for the large-N accuracy table.
+// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|largen|bidiagonal|all]`
+// (`all` = those five), and `vaesweep-bench validate` for the large-N accuracy table.
 // Each benchmark prints measured numbers and ratios against a baseline run in the same process.
 import Foundation
 
@@ -10,12 +10,17 @@ let benches: [(String, () throws -> Void)] = [
     ("sweep", runSweepBenchmark),
     ("validate", runValidation),
     ("largen", runLargeNBenchmark),
+    ("bidiagonal", runBidiagonalBenchmark),
 ]
 if CommandLine.arguments.dropFirst().first == "largen-child" {
     try runLargeNChild(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
-let inAll: Set<String> = ["theory", "simulation", "sweep", "largen"]
+if CommandLine.arguments.dropFirst().first == "bidiagonal-child" {
+    try runBidiagonalChild(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+let inAll: Set<String> = ["theory", "simulation", "sweep", "largen", "bidiagonal"]
 var ran = false
 for (name, body) in benches where (which == "all" && inAll.contains(name)) || which == name {
     print("== \(name) ==")

@@ -32,6 +32,18 @@ public enum CostModel {
     static let krylovPerDimension = 0.5e-6
     /// Memory bandwidth of the gd path's memory-bound passes.
     static let bytesPerSecond = 8e9
+    /// The bidiagonal model (fitted to `vaesweep-bench bidiagonal`, one core, CPU seconds): per χ
+    /// variable (two Philox blocks + Box–Muller + Marsaglia–Tsang, T formed in place; 62 ns
+    /// measured), per element of a Sturm pass over T (one division chain; 7 ns), per element and
+    /// pass of the leading block's bisection (two chains, with the twisted vectors; ~10 ns), per
+    /// L-BFGS step per unit of N (two products by T, the two-loop recursion over 10 pairs, the line
+    /// search; 95–103 ns), and L-BFGS steps per (β, λ) pair per predicted Krylov block product
+    /// (the same gap-driven convergence: measured 2.5–7.5 at N = 10⁵, 58–1664 steps for α = 16 … 0.5).
+    static let chiVariable = 62e-9
+    static let sturmElement = 7e-9
+    static let sturmPairElement = 10e-9
+    static let lbfgsStepPerN = 100e-9
+    static let lbfgsStepsPerProduct = 5.0
 
     /// Predicted block products of the exact path's block Lanczos at (α, N, ρ, η): from the
     /// predicted top gap relative to the bulk width (MODEL.md §4 BBP formulas; below BBP and in
@@ -65,6 +77,20 @@ public enum CostModel {
     static func samples(alpha: Double, n: Int) -> Double {
         Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n + 1) * normal
     }
+
+    /// s, the dimension of T under the bidiagonal model (N for P ≥ N, else P + 1 ≤ N).
+    static func tridiagonalDimension(alpha: Double, n: Int) -> Int {
+        let p = DataSet.sampleCount(alpha: alpha, n: n)
+        return p >= n ? n : p + 1
+    }
+
+    /// Seconds of one bidiagonal data set: 2s χ variables + the top pair (bisection of the two top
+    /// eigenvalues on the leading block to ~55 passes, twisted vectors, one Sturm pass over T).
+    static func bidiagonalData(alpha: Double, n: Int) -> Double {
+        let st = tridiagonalDimension(alpha: alpha, n: n)
+        let s = Double(st), m = Double(Tridiagonal.initialBlock(dimension: st))
+        return 2 * s * chiVariable + 55 * m * sturmPairElement + 6 * m * sturmElement + (m < s ? s * sturmElement : 0)
+    }
 }
 
 extension DataSet {
@@ -73,9 +99,23 @@ extension DataSet {
     /// block Lanczos and dsyevr, as the exact path chooses); `gd`: samples + dsyrk + dsyevd + L-BFGS
     /// in the eigenbasis (≈ 2000 steps of O(N)) per pair; `adam`: the same data set + `maxSteps`
     /// steps of O(N²) per pair. Overflow-safe (Double throughout).
+    /// Under the bidiagonal model (`dataModel: .bidiagonal`): the χ variables + the top pair of T
+    /// (`exact`), + the L-BFGS steps (∝ the predicted Krylov products) of O(N) per pair (`gd`);
+    /// `adam` is refused there (+∞).
     public static func estimatedCost(alpha: Double, n: Int, solver: Solver, pairs: Int = 1, rho: Double = 1,
-                                     eta: Double = 1, adamSteps: Int = TrainingOptions.defaultMaxSteps(.adam)) -> Double {
+                                     eta: Double = 1, adamSteps: Int = TrainingOptions.defaultMaxSteps(.adam),
+                                     dataModel: DataModel = .explicit) -> Double {
         let p = Double(sampleCount(alpha: alpha, n: n)), nd = Double(n), np = Double(max(0, pairs))
+        if dataModel == .bidiagonal {
+            let data = CostModel.bidiagonalData(alpha: alpha, n: n)
+            switch solver {
+            case .exact: return data + np * 2e-6
+            case .gd:
+                let steps = CostModel.lbfgsStepsPerProduct * CostModel.predictedBlockProducts(alpha: alpha, n: n, rho: rho, eta: eta)
+                return data + np * steps * CostModel.lbfgsStepPerN * nd
+            case .adam: return .infinity
+            }
+        }
         let gen = CostModel.samples(alpha: alpha, n: n)
         switch solver {
         case .exact:
@@ -96,15 +136,29 @@ extension DataSet {
     /// and its products (2 · 8 s m_max) + the projected matrix, or X + the Gram matrix and dsyevr's
     /// copy-free workspace on the dense/fallback path (whichever is larger); `gd`: C (overwritten by
     /// its eigenvectors) + dsyevd's workspace 2N² + 6N + 1 (3 · 8 N², the in-place eigen-solve);
-    /// `adam`: gd + the kept C. Overflow-safe (Double throughout).
-    public static func estimatedPeakBytes(alpha: Double, n: Int, solver: Solver, rho: Double = 1, eta: Double = 1) -> Double {
+    /// `adam`: gd + the kept C. Under the bidiagonal model: T (16 s, B turned into T in place) + the
+    /// leading block's work arrays (`exact`), + the L-BFGS state and the result, 2·10 + 14 vectors of
+    /// 2N + 1, and the start (`gd`; measured 60 MB beyond the process at N = 10⁵); `adam` is refused
+    /// there (+∞). Overflow-safe (Double throughout).
+    public static func estimatedPeakBytes(alpha: Double, n: Int, solver: Solver, rho: Double = 1, eta: Double = 1,
+                                          dataModel: DataModel = .explicit) -> Double {
         let p = Double(sampleCount(alpha: alpha, n: n)), nd = Double(n), s = min(p, nd)
+        if dataModel == .bidiagonal {
+            let sInt = CostModel.tridiagonalDimension(alpha: alpha, n: n), st = Double(sInt)
+            let m = min(st, 4 * Double(Tridiagonal.initialBlock(dimension: sInt)))   // one growth of the leading block
+            let data = 16 * st + 8 * 5 * m
+            switch solver {
+            case .exact: return data
+            case .gd: return data + 8 * (2 * 10 + 14) * (2 * nd + 1) + 8 * 4 * nd
+            case .adam: return .infinity
+            }
+        }
         let vectorsO = 8 * 12 * (nd + p)   // spike, unit spike, scratch rows, values/overlaps arrays, …
         switch solver {
         case .exact:
             let x = 8 * p * nd
             let b = Double(krylovBlockSize)
-            let mMax = min(s, max(16 * b, (3 * CostModel.predictedBlockProducts(alpha: alpha, n: n, rho: rho, eta: eta)).rounded(.up) * b))
+            let mMax = Double(krylovMaxBasis(alpha: alpha, n: n, rho: rho, eta: eta))
             let krylov = 8 * (2 * s * mMax + 2 * mMax * mMax + 8 * b * max(nd, p))
             let dense = 8 * (s * s + 2 * s + 36 * s)
             return x + max(krylov, dense) + vectorsO

@@ -1,7 +1,8 @@
 // Data of one simulation point: the spiked-covariance sample of MODEL.md §1, its sample
 // covariance C (built by blocked dsyrk) and C's full eigendecomposition, shared by every (β, λ).
 // The `exact` solver needs only the top of the spectrum: `build(..., solver: .exact)` takes the
-// path of TopSpectrum.swift (same samples, no C, no full eigen-solve).
+// path of TopSpectrum.swift (same samples, no C, no full eigen-solve). The bidiagonal model
+// (MODEL.md §8) is built in Bidiagonal.swift; `build(..., solver:, dataModel:)` routes.
 import Foundation
 import LinearAlgebra
 
@@ -57,16 +58,15 @@ public struct SimulationError: Error, CustomStringConvertible {
     public init(_ d: String, kind: Kind = .invalidParameter) { description = d; self.kind = kind }
 }
 
-/// One sample, reduced to what training needs: the spectrum of C and the spike's projections.
-public struct SampleSpectrum: Sendable {
+/// One explicit sample with the FULL spectrum of C and the spike's projections (gd, adam, exact;
+/// replay). The exact path's top pair alone is a ``TopPairSpectrum``.
+public struct SampleSpectrum: TrainingData {
     /// The dimension N.
     public let n: Int
     /// Number of samples P = round(α N).
     public let p: Int
-    /// α as requested (grid value) and the effective P/N used in the loss.
+    /// α as requested (grid value); the loss uses the effective P/N (`alphaEffective`).
     public let alpha: Double
-    /// P/N, the α the loss and the finite-N phase rule use (differs from `alpha` by the rounding of P).
-    public var alphaEffective: Double { Double(p) / Double(n) }
     /// The signal strength ρ the samples were drawn with.
     public let rho: Double
     /// The noise strength η the samples were drawn with.
@@ -75,13 +75,11 @@ public struct SampleSpectrum: Sendable {
     public let spike: Spike
     /// The key of the data set's random streams.
     public let key: DataKey
-    /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C (length N; only the first `eigenpairCount` are computed,
-    /// the rest are 0 — the exact path computes the top two).
+    /// Eigenvalues ℓ₁ ≥ ℓ₂ ≥ … of C (length N).
     public let values: [Double]
     /// Eigenvector j of C at `vectors[j*n ..< (j+1)*n]` (row j of Uᵀ, row-major).
     public let vectors: [Double]
-    /// ω_j = v_j · w*, w* = W*/√N (so Σ ω_j² = 1 when the whole spectrum is computed; entries
-    /// beyond `eigenpairCount` are 0).
+    /// ω_j = v_j · w*, w* = W*/√N (so Σ ω_j² = 1).
     public let spikeOverlaps: [Double]
     /// The spike W* itself (|W*|² = N).
     public let spikeVector: [Double]
@@ -93,23 +91,17 @@ public struct SampleSpectrum: Sendable {
     public let secondsCovariance: Double
     /// Seconds in the eigen-solve and the spike projections.
     public let secondsEigen: Double
-    /// Number of valid eigenpairs (N for the full spectrum; 2 on the exact path, no `vectors`).
-    public let eigenpairCount: Int
-    /// How the top of the spectrum was computed on the exact path (nil: full dsyevd).
-    public let top: TopSpectrumInfo?
-    /// Whether gradient solvers (gd, adam) can train on this data set (they need every eigenpair).
-    public var hasFullSpectrum: Bool { eigenpairCount == n && vectors.count == n * n }
+    /// Explicit data.
+    public var dataModel: DataModel { .explicit }
 
     /// A spectrum given directly (synthetic spectra in tests; `DataSet.build` for real samples).
     public init(n: Int, p: Int, alpha: Double, rho: Double, eta: Double, spike: Spike, key: DataKey,
                 values: [Double], vectors: [Double], spikeOverlaps: [Double], spikeVector: [Double],
-                covariance: [Double]?, traceOverN: Double, secondsCovariance: Double, secondsEigen: Double,
-                eigenpairCount: Int? = nil, top: TopSpectrumInfo? = nil) {
+                covariance: [Double]?, traceOverN: Double, secondsCovariance: Double, secondsEigen: Double) {
         self.n = n; self.p = p; self.alpha = alpha; self.rho = rho; self.eta = eta; self.spike = spike
         self.key = key; self.values = values; self.vectors = vectors; self.spikeOverlaps = spikeOverlaps
         self.spikeVector = spikeVector; self.covariance = covariance; self.traceOverN = traceOverN
         self.secondsCovariance = secondsCovariance; self.secondsEigen = secondsEigen
-        self.eigenpairCount = eigenpairCount ?? n; self.top = top
     }
 
     /// ℓ₁, the top eigenvalue of C.
@@ -119,6 +111,14 @@ public struct SampleSpectrum: Sendable {
     /// Relative top eigen-gap (ℓ₁ − ℓ₂)/ℓ₁ (1 when N = 1).
     public var relativeGap: Double { n > 1 ? (values[0] - values[1]) / values[0] : 1 }
 
+    /// gd, adam or exact on the full spectrum (Trainer.swift).
+    public func solve(beta: Double, lambda: Double, options: TrainingOptions) throws -> SimulationResult {
+        switch options.solver {
+        case .exact: return Trainer.exact(self, beta: beta, lambda: lambda)
+        case .gd: return Trainer.lbfgs(self, beta: beta, lambda: lambda, options: options)
+        case .adam: return Trainer.adam(self, beta: beta, lambda: lambda, options: options)
+        }
+    }
 }
 
 /// Building data sets (`SampleSpectrum`) from the random streams, and their cost and memory estimates.
@@ -229,15 +229,5 @@ public enum DataSet {
                               spikeOverlaps: omega, spikeVector: w, covariance: kept,
                               traceOverN: tr / Double(n),
                               secondsCovariance: t1.timeIntervalSince(t0), secondsEigen: t2.timeIntervalSince(t1))
-    }
-}
-
-extension DataSet {
-    /// Only the top of the spectrum (the exact path, ``buildTop(alpha:n:rho:eta:spike:key:)``): ℓ₁,
-    /// ℓ₂ and the signed overlap v₁·w*. Enough for the `exact` minimiser.
-    public static func topSpectrum(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
-                                   key: DataKey) throws -> (ell1: Double, ell2: Double, overlap: Double, p: Int) {
-        let d = try buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
-        return (d.values[0], d.eigenpairCount > 1 ? d.values[1] : d.values[0], d.spikeOverlaps[0], d.p)
     }
 }

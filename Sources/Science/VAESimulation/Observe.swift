@@ -1,5 +1,5 @@
-// Observables of MODEL.md §3 for trained parameters (finite-N phase label of MODEL.md §5), and the
-// per-point flags of a simulated point.
+// Observables of MODEL.md §3 for parameters trained on a full spectrum (finite-N phase label of
+// MODEL.md §5). The per-point flags are `TrainingData.flags` (DataModel.swift).
 import Foundation
 import LinearAlgebra
 import VAETheory
@@ -42,17 +42,8 @@ extension SampleSpectrum {
             m += w * o; d += v * o; Q += w * w; E += v * v; R += w * v
             S += l * v * v
         }
-        if m < 0 { m = -m; d = -d }
-        let D = p.D
-        let epsG = rho - 2 * rho.squareRoot() * m + Q
-        let sTest = eta * E + rho * d * d
-        let kl = D - log(D) - 1
-        let rateTrain = 0.5 * (S + kl), rateTest = 0.5 * (sTest + kl)
-        let distTrain = trainDistortion(p)
-        let distTest = rho + eta - 2 * (eta * R + rho * m * d) + Q * (sTest + D)
-        let phase = FiniteNPhase.classify(m: m, Q: Q, n: n, alpha: alphaEffective, rho: rho, eta: eta)
-        return Observables(m: m, d: d, Q: Q, E: E, R: R, D: D, epsG: epsG, rateTrain: rateTrain,
-                           rateTest: rateTest, distTrain: distTrain, distTest: distTest, phase: phase)
+        return assembleObservables(m: m, d: d, Q: Q, E: E, R: R, S: S, D: p.D, distTrain: trainDistortion(p),
+                                   n: n, alpha: alphaEffective, rho: rho, eta: eta)
     }
 
     /// Train distortion of MODEL.md §3: the mean reconstruction error E_q|x − x̂|² in excess of
@@ -77,18 +68,5 @@ extension SampleSpectrum {
             b += lj * r * r
         }
         return a + b + Q * p.D
-    }
-
-    /// The MODEL.md §4/§5 caveat flags of a point trained on this sample at (β, λ)
-    /// (``PointFlags/simulation(n:alpha:beta:lambda:rho:eta:ell1:converged:)`` with the effective
-    /// α = P/N and this sample's ℓ₁).
-    public func flags(beta: Double, lambda: Double, converged: Bool) -> PointFlags {
-        PointFlags.simulation(n: n, alpha: alphaEffective, beta: beta, lambda: lambda, rho: rho, eta: eta,
-                              ell1: ell1, converged: converged)
-    }
-
-    /// ``flags(beta:lambda:converged:)`` of a training result on this sample.
-    public func flags(_ r: SimulationResult) -> PointFlags {
-        flags(beta: r.beta, lambda: r.lambda, converged: r.converged)
     }
 }

@@ -1,5 +1,6 @@
 // The published method, faithfully: full-batch Adam on the RAW P × N data matrix (O(P N) per step,
-// four matrix–vector products), for benchmarking against the spectral solvers.
+// four matrix–vector products), for benchmarking against the spectral solvers. The Adam update of
+// W and V is `Trainer.adamStepWV`, the one routine every Adam in this module takes.
 import Foundation
 import LinearAlgebra
 
@@ -17,7 +18,7 @@ public enum PublishedAdam {
         var mW = [Double](repeating: 0, count: n), vW = mW, mV = mW, vV = mW
         var mT = 0.0, vT = 0.0
         var u = [Double](repeating: 0, count: p), wx = u, r = u
-        var xu = mW, xr = mW
+        var xu = mW, xr = mW, gW = mW, gV = mW
         let b1 = 0.9, b2 = 0.999, eps = 1e-8
         var b1t = 1.0, b2t = 1.0
         for _ in 0..<steps {
@@ -34,17 +35,15 @@ public enum PublishedAdam {
             b1t *= b1; b2t *= b2
             let c1 = 1 / (1 - b1t), c2 = 1 / (1 - b2t)
             let aW = (uu + pd * D) / nd + lambda
+            // Gradients of the total loss L (so the shared Adam step takes them at scale 1: 1·g = g exactly).
             for i in 0..<n {
-                let gw = -xu[i] + aW * W[i]
-                let gv = xr[i] + lambda * V[i]
-                mW[i] = b1 * mW[i] + (1 - b1) * gw; vW[i] = b2 * vW[i] + (1 - b2) * gw * gw
-                mV[i] = b1 * mV[i] + (1 - b1) * gv; vV[i] = b2 * vV[i] + (1 - b2) * gv * gv
-                W[i] -= learningRate * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
-                V[i] -= learningRate * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
+                gW[i] = -xu[i] + aW * W[i]
+                gV[i] = xr[i] + lambda * V[i]
             }
+            Trainer.adamStepWV(W: &W, V: &V, gW: gW, gV: gV, scale: 1, mW: &mW, vW: &vW, mV: &mV, vV: &vV,
+                               b1: b1, b2: b2, c1: c1, c2: c2, lr: learningRate, eps: eps)
             let gt = 0.5 * pd * (D * (Q + beta) - beta)
-            mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
-            th -= learningRate * (mT * c1) / ((vT * c2).squareRoot() + eps)
+            th = Trainer.adamStepScalar(th, g: gt, m: &mT, v: &vT, b1: b1, b2: b2, c1: c1, c2: c2, lr: learningRate, eps: eps)
         }
         return (W, V, exp(th), Date().timeIntervalSince(t0))
     }

@@ -51,6 +51,7 @@ public enum StreamPurpose: UInt64 {
     case samples = 2        // c^μ and n^μ, one row μ per counter c1
     case initialisation = 3 // W, V starting point of one (β, λ) pair
     case krylovStart = 4    // start block (and rank-loss replacements) of the exact path's block Lanczos
+    case bidiagonal = 5     // χ variables of the bidiagonal model (MODEL.md §8): row i = variable i (ChiStream.swift)
 }
 
 /// A 64-bit stream identifier: SplitMix64 finaliser (Steele, Lea & Flood 2014) chained over words.
@@ -126,6 +127,23 @@ public struct GaussianStream: Sendable {
                 first += m
             }
         }
+    }
+
+    /// The two 53-bit uniforms (u₁, u₂) in (0, 1) of block `block` of `row` (counter (block, row,
+    /// stream lo, stream hi)): words 0–1 and 2–3 of the Philox output, as `fill` uses them.
+    @inline(__always)
+    public func uniforms(row: UInt32, block: UInt32) -> (Double, Double) {
+        let b = Philox4x32.block((block, row, UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)), key: key)
+        return (GaussianStream.uniform(b.0, b.1), GaussianStream.uniform(b.2, b.3))
+    }
+
+    /// Deviate 2·`block` of `row` alone (r cos 2πu₂ of that block): bit-identical to what `fill`
+    /// writes there (same expressions; tested).
+    @inline(__always)
+    public func cosineDeviate(row: UInt32, block: UInt32) -> Double {
+        let (u1, u2) = uniforms(row: row, block: block)
+        let rad = (-2 * BoxMuller.ln(u1)).squareRoot()
+        return rad * BoxMuller.sinCosTwoPi(u2).cos
     }
 
     /// Deviates 0..<count of `row` as an array.

@@ -112,13 +112,11 @@ public enum Replay {
             switch variable {
             case .logD:
                 let gt = pd * gD * D
-                mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
-                th -= learningRate * (mT * c1) / ((vT * c2).squareRoot() + eps)
+                th = Trainer.adamStepScalar(th, g: gt, m: &mT, v: &vT, b1: b1, b2: b2, c1: c1, c2: c2, lr: learningRate, eps: eps)
                 D = exp(th)
             case .D:
                 let gt = pd * gD
-                mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
-                D = max(D - learningRate * (mT * c1) / ((vT * c2).squareRoot() + eps), dFloor)
+                D = max(Trainer.adamStepScalar(D, g: gt, m: &mT, v: &vT, b1: b1, b2: b2, c1: c1, c2: c2, lr: learningRate, eps: eps), dFloor)
             }
             gradient()
             finite = gnorm.isFinite

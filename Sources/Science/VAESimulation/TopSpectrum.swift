@@ -202,33 +202,39 @@ extension DataSet {
         return c.krylov < c.dense
     }
 
-    /// Basis cap of the block Lanczos: a generous multiple of the predicted size, at most s.
-    static func krylovMaxBasis(alpha: Double, n: Int, rho: Double, eta: Double) -> Int {
+    /// Basis cap of the block Lanczos: a generous multiple (3×) of the predicted size, at least 16
+    /// blocks, at most s = min(N, P). The one definition (the exact path and its memory estimate use it).
+    public static func krylovMaxBasis(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1) -> Int {
         let p = sampleCount(alpha: alpha, n: n), s = min(n, p), b = krylovBlockSize
         let d = CostModel.predictedBlockProducts(alpha: alpha, n: n, rho: rho, eta: eta)
         return min(s, max(16 * b, Int((3 * d).rounded(.up)) * b))
     }
 
-    /// The data set for `solver`: the exact path (top of the spectrum only, ``TopSpectrumInfo``) for
-    /// `.exact`, the full spectrum without C for `.gd`, the full spectrum with C for `.adam`. The
-    /// samples are bit-identical in all three. This is the entry point for a sweep unit:
-    /// `Trainer.train(DataSet.build(..., solver: s), pairs:, options:)` with `options.solver == s`.
+    /// The data set for `solver` under `dataModel`. Explicit: the exact path (top of the spectrum
+    /// only, ``TopPairSpectrum``) for `.exact`, the full spectrum without C for `.gd`, with C for
+    /// `.adam` (the samples are bit-identical in all three). Bidiagonal (MODEL.md §8): the top pair
+    /// of T for `.exact`, T itself (``TridiagonalSample``) for `.gd`; `.adam` throws (kind
+    /// `.unsupported`: Adam is not rotation-equivariant). This is the entry point for a sweep unit:
+    /// `Trainer.train(DataSet.build(..., solver: s, dataModel: d), pairs:, options:)` with
+    /// `options.solver == s`.
     public static func build(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
-                             key: DataKey, solver: Solver) throws -> SampleSpectrum {
-        switch solver {
-        case .exact: return try buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
-        case .gd: return try build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key, keepCovariance: false)
-        case .adam: return try build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key, keepCovariance: true)
+                             key: DataKey, solver: Solver, dataModel: DataModel = .explicit) throws -> any TrainingData {
+        switch (dataModel, solver) {
+        case (.explicit, .exact): return try buildTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        case (.explicit, .gd): return try build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key, keepCovariance: false)
+        case (.explicit, .adam): return try build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key, keepCovariance: true)
+        case (.bidiagonal, .exact): return try buildBidiagonalTop(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        case (.bidiagonal, .gd): return try buildBidiagonal(alpha: alpha, n: n, rho: rho, eta: eta, spike: spike, key: key)
+        case (.bidiagonal, .adam): throw DataModel.adamRefusal
         }
     }
 
     /// The exact path: samples → top two eigenpairs of C (block Lanczos on X, or dsyevr) → ℓ₁, ℓ₂,
-    /// ω₁, ω₂, tr C/N. The returned spectrum holds `eigenpairCount == 2` valid pairs (entries 2…N−1
-    /// of `values`/`spikeOverlaps` are 0) and no eigenvectors: only the exact solver can use it.
+    /// ω₁, ω₂, tr C/N (one pair when min(N, P) = 1). Only the exact solver can use it.
     /// `method` forces block Lanczos or dsyevr (tests, benchmarks); nil = the cost model's choice.
     /// `maxBasis` overrides the Krylov basis cap (tests of the fallback).
     public static func buildTop(alpha: Double, n: Int, rho: Double = 1, eta: Double = 1, spike: Spike = .ones,
-                                key: DataKey, method: TopSpectrumInfo.Method? = nil, maxBasis: Int? = nil) throws -> SampleSpectrum {
+                                key: DataKey, method: TopSpectrumInfo.Method? = nil, maxBasis: Int? = nil) throws -> TopPairSpectrum {
         guard n >= 1 else { throw SimulationError("n must be ≥ 1") }
         guard alpha > 0, alpha.isFinite else { throw SimulationError("alpha must be > 0") }
         guard rho >= 0, rho.isFinite, eta > 0, eta.isFinite else { throw SimulationError("need rho ≥ 0, eta > 0") }
@@ -307,16 +313,13 @@ extension DataSet {
             for j in 0..<k { var d = 0.0; for i in 0..<n { d += vecs[j * n + i] * unit[i] }; omega[j] = d }
         }
         let t2 = Date()
-        var allValues = [Double](repeating: 0, count: n), allOmega = [Double](repeating: 0, count: n)
-        for j in 0..<k { allValues[j] = values[j]; allOmega[j] = omega[j] }
         let info = TopSpectrumInfo(method: method, sampleSide: sampleSide, blockSize: useKrylov ? b : 0, blockProducts: products,
                                    passes: passes, residuals: residuals, overlapErrorBound: bound,
                                    nearDegenerate: !(bound <= nearDegenerateThreshold),
                                    secondsSamples: t1.timeIntervalSince(t0), secondsEigen: t2.timeIntervalSince(t1))
-        return SampleSpectrum(n: n, p: p, alpha: alpha, rho: rho, eta: eta, spike: spike, key: key,
-                              values: allValues, vectors: [], spikeOverlaps: allOmega, spikeVector: w, covariance: nil,
-                              traceOverN: xm.traceOverN, secondsCovariance: info.secondsSamples, secondsEigen: info.secondsEigen,
-                              eigenpairCount: k, top: info)
+        return TopPairSpectrum(n: n, p: p, alpha: alpha, rho: rho, eta: eta, spike: spike, key: key, dataModel: .explicit,
+                               values: Array(values.prefix(k)), spikeOverlaps: omega, traceOverN: xm.traceOverN,
+                               source: .krylov(info))
     }
 
     /// C from stored rows with the same row blocks and dsyrk calls as ``covariance(alpha:n:rho:eta:spike:key:blockElements:)``

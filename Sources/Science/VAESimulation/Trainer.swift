@@ -14,14 +14,18 @@
 //     ‖g‖ = sqrt(|∂f/∂ŵ|² + |∂f/∂v̂|² + (∂f/∂D)²)  = sqrt(N|∂f/∂W|² + N|∂f/∂V|² + (∂f/∂D)²),
 // and the stopping rule is the RELATIVE norm ‖g‖ / (ℓ₁ + β + μ) ≤ tolerance (ℓ₁ + β + μ bounds
 // the size of the individual terms of the gradient per unit parameter, so the ratio is scale-free).
+//
+// `Trainer.train` accepts any `TrainingData` (DataModel.swift) and dispatches to the data set's own
+// `solve`: here the full-spectrum solvers; the top pair's exact minimiser in TopPair.swift; gd in
+// T's coordinates under the bidiagonal model in Bidiagonal.swift; the shared L-BFGS in LBFGS.swift.
 import Foundation
 import VAETheory
 import LinearAlgebra
 
 /// How a (β, λ) pair is trained on one data set (the spec's `simulation.solver`).
 public enum Solver: String, CaseIterable, Sendable {
-    /// Default. Full-batch gradient training from the random start, in C's eigenbasis (O(N) per
-    /// step): limited-memory quasi-Newton (L-BFGS, 10 pairs) with a weak-Wolfe line search, so it
+    /// Default. Full-batch gradient training from the random start, in C's eigenbasis, or in T's
+    /// coordinates under the bidiagonal model (O(N) per step): limited-memory quasi-Newton (L-BFGS, 10 pairs) with a weak-Wolfe line search, so it
     /// never diverges (every accepted step decreases L up to round-off) and needs far fewer steps
     /// than plain gradient descent on ill-conditioned points.
     case gd
@@ -86,12 +90,14 @@ public struct SimulationResult: Sendable {
     public var lambda: Double
     /// The solver that produced the result.
     public var solver: Solver
-    /// The final parameters in C's eigenbasis (normalised, as the observables use them).
+    /// The final parameters (normalised, as the observables use them) in the basis the solver
+    /// trained in: C's eigenbasis on a full spectrum; T's coordinates (first = w*) on a bidiagonal
+    /// T. nil for `exact` on a top pair (the minimiser is a√N v₁, b√N v₁: a = √Q, b = √E).
     public var parameters: EigenParameters? = nil
 }
 
 /// f and its gradient in the eigenbasis (x = [ŵ, v̂, θ], length 2N + 1).
-struct EigenObjective {
+struct EigenObjective: TrainingObjective {
     let l: [Double]
     let n: Int
     let beta: Double
@@ -131,35 +137,30 @@ public enum Trainer {
     /// The random start of one (β, λ) pair, in the original basis: W, V with i.i.d. N(0,1)
     /// entries from the `initialisation` stream keyed by the data key and the bit patterns of β
     /// and λ (so a pair starts from the same point whatever list or rank it is run in).
-    public static func initialParameters(_ data: SampleSpectrum, beta: Double, lambda: Double) -> (W: [Double], V: [Double]) {
+    /// Under the bidiagonal model the same vectors are the start in T's coordinates (i.i.d.
+    /// Gaussian vectors are rotation-invariant and independent of the data, MODEL.md §8).
+    public static func initialParameters(_ data: any TrainingData, beta: Double, lambda: Double) -> (W: [Double], V: [Double]) {
         let s = data.key.stream(.initialisation, alpha: data.alpha, n: data.n, [beta.bitPattern, lambda.bitPattern])
         return (s.normals(row: 0, count: data.n), s.normals(row: 1, count: data.n))
     }
 
     /// Train every (β, λ) pair on one data set (C and its spectrum built once).
-    public static func train(_ data: SampleSpectrum, pairs: [(beta: Double, lambda: Double)],
+    public static func train(_ data: any TrainingData, pairs: [(beta: Double, lambda: Double)],
                              options: TrainingOptions) throws -> [SimulationResult] {
         try pairs.map { try train(data, beta: $0.beta, lambda: $0.lambda, options: options) }
     }
 
     /// Train one (β, λ) pair on `data` with `options` from its random start (`initialParameters`).
     /// Throws `SimulationError` for β ≤ 0, λ < 0, non-finite values or negative options, and (kind
-    /// `unsupported`) for gd/adam on a data set built with only the top of its spectrum.
-    public static func train(_ data: SampleSpectrum, beta: Double, lambda: Double,
+    /// `unsupported`) for a solver the data set cannot serve: gd/adam on a top pair (built for
+    /// exact), adam under the bidiagonal model.
+    public static func train(_ data: any TrainingData, beta: Double, lambda: Double,
                              options: TrainingOptions) throws -> SimulationResult {
         guard beta > 0, beta.isFinite else { throw SimulationError("beta must be > 0") }
         guard lambda >= 0, lambda.isFinite else { throw SimulationError("lambda must be ≥ 0") }
         guard options.tolerance >= 0, options.maxSteps >= 0 else { throw SimulationError("bad training options") }
-        guard options.solver == .exact || data.hasFullSpectrum else {
-            throw SimulationError("solver \(options.solver.rawValue) needs the full spectrum; this data set holds only its top (built for exact): use DataSet.build(..., solver: .\(options.solver.rawValue))", kind: .unsupported)
-        }
         let t0 = Date()
-        var r: SimulationResult
-        switch options.solver {
-        case .exact: r = exact(data, beta: beta, lambda: lambda)
-        case .gd: r = lbfgs(data, beta: beta, lambda: lambda, options: options)
-        case .adam: r = adam(data, beta: beta, lambda: lambda, options: options)
-        }
+        var r = try data.solve(beta: beta, lambda: lambda, options: options)
         r.seconds = Date().timeIntervalSince(t0)
         return r
     }
@@ -193,99 +194,13 @@ public enum Trainer {
     // MARK: gd (L-BFGS in the eigenbasis)
 
     static func lbfgs(_ data: SampleSpectrum, beta: Double, lambda: Double, options: TrainingOptions) -> SimulationResult {
-        let n = data.n, dim = 2 * n + 1
+        let n = data.n
         let mu = lambda / data.alphaEffective
         let obj = EigenObjective(l: data.values, n: n, beta: beta, mu: mu)
-        let sc = scale(data, beta: beta, mu: mu)
         let start = initialParameters(data, beta: beta, lambda: lambda)
-        var x = data.toEigenbasis(start.W) + data.toEigenbasis(start.V) + [0.0]   // D = 1
-        var g = [Double](repeating: 0, count: dim)
-        var xn = x, gn = g, d = g
-        let mem = max(1, options.memory)
-        var sMem = [[Double]](), yMem = [[Double]](), rhoMem = [Double]()
-        var alphaTmp = [Double](repeating: 0, count: mem)
-        var f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { obj.evaluate(xp.baseAddress!, $0.baseAddress!) } }
-        var steps = 0
-        var converged = false
-        var failures = 0
-        while true {
-            let gnorm = g.withUnsafeBufferPointer { obj.gradNorm($0.baseAddress!, theta: x[2 * n]) }
-            if !gnorm.isFinite || !f.isFinite { break }
-            if gnorm / sc <= options.tolerance { converged = true; break }
-            if steps >= options.maxSteps { break }
-            // Two-loop recursion: d = −H g.
-            for i in 0..<dim { d[i] = -g[i] }
-            let k = sMem.count
-            if k > 0 {
-                for j in stride(from: k - 1, through: 0, by: -1) {
-                    let a = rhoMem[j] * dot(sMem[j], d)
-                    alphaTmp[j] = a
-                    axpy(-a, yMem[j], &d)
-                }
-                let gamma = dot(sMem[k - 1], yMem[k - 1]) / dot(yMem[k - 1], yMem[k - 1])
-                for i in 0..<dim { d[i] *= gamma }
-                for j in 0..<k {
-                    let b = rhoMem[j] * dot(yMem[j], d)
-                    axpy(alphaTmp[j] - b, sMem[j], &d)
-                }
-            } else {
-                // First step: steepest descent with a step below 1/(largest curvature scale).
-                let s = 1 / (sc + 1)
-                for i in 0..<dim { d[i] *= s }
-            }
-            var dg = dot(d, g)
-            if !(dg < 0) {
-                sMem.removeAll(); yMem.removeAll(); rhoMem.removeAll()
-                let s = 1 / (sc + 1)
-                for i in 0..<dim { d[i] = -g[i] * s }
-                dg = dot(d, g)
-            }
-            // Weak-Wolfe line search (bisection/expansion); the Armijo test allows round-off
-            // (1e-12 relative) so that the method still progresses when f is flat to machine precision.
-            let c1 = 1e-4, c2 = 0.9
-            let epsF = 1e-12 * (1 + abs(f))
-            var t = 1.0, lo = 0.0, hi = Double.infinity
-            var accepted = false
-            var fNew = f
-            for _ in 0..<60 {
-                for i in 0..<dim { xn[i] = x[i] + t * d[i] }
-                fNew = xn.withUnsafeBufferPointer { xp in gn.withUnsafeMutableBufferPointer { obj.evaluate(xp.baseAddress!, $0.baseAddress!) } }
-                if !(fNew <= f + c1 * t * dg + epsF) {
-                    hi = t
-                } else if dot(gn, d) < c2 * dg {
-                    lo = t
-                } else {
-                    accepted = true; break
-                }
-                t = hi.isFinite ? 0.5 * (lo + hi) : 2 * t
-            }
-            if !accepted {
-                failures += 1
-                sMem.removeAll(); yMem.removeAll(); rhoMem.removeAll()
-                if failures > 3 { break }
-                continue
-            }
-            failures = 0
-            var s = [Double](repeating: 0, count: dim), y = s
-            for i in 0..<dim { s[i] = xn[i] - x[i]; y[i] = gn[i] - g[i] }
-            let sy = dot(s, y)
-            if sy > 1e-300 {
-                if sMem.count == mem { sMem.removeFirst(); yMem.removeFirst(); rhoMem.removeFirst() }
-                sMem.append(s); yMem.append(y); rhoMem.append(1 / sy)
-            }
-            swap(&x, &xn); swap(&g, &gn); f = fNew
-            steps += 1
-        }
-        return finish(data, x: x, beta: beta, lambda: lambda, mu: mu, steps: steps, converged: converged, solver: .gd)
-    }
-
-    @inline(__always) static func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in for i in 0..<ap.count { s += ap[i] * bp[i] } } }
-        return s
-    }
-    @inline(__always) static func axpy(_ a: Double, _ x: [Double], _ y: inout [Double]) {
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in for i in 0..<xp.count { yp[i] += a * xp[i] } } }
+        let x0 = data.toEigenbasis(start.W) + data.toEigenbasis(start.V) + [0.0]   // D = 1
+        let r = minimise(obj, from: x0, scale: scale(data, beta: beta, mu: mu), options: options)
+        return finish(data, x: r.x, beta: beta, lambda: lambda, mu: mu, steps: r.steps, converged: r.converged, solver: .gd)
     }
 
     // MARK: adam (through C, original basis)
@@ -319,8 +234,7 @@ public enum Trainer {
             adamStepWV(W: &W, V: &V, gW: gW, gV: gV, scale: pd, mW: &mW, vW: &vW, mV: &mV, vV: &vV,
                        b1: b1, b2: b2, c1: c1, c2: c2, lr: lr, eps: eps)
             let gt = pd * gT
-            mT = b1 * mT + (1 - b1) * gt; vT = b2 * vT + (1 - b2) * gt * gt
-            th -= lr * (mT * c1) / ((vT * c2).squareRoot() + eps)
+            th = adamStepScalar(th, g: gt, m: &mT, v: &vT, b1: b1, b2: b2, c1: c1, c2: c2, lr: lr, eps: eps)
         }
         var x = data.toEigenbasis(W) + data.toEigenbasis(V) + [th]
         if !finite { for i in 0..<x.count where !x[i].isFinite { x[i] = .nan } }
@@ -363,6 +277,16 @@ public enum Trainer {
             W[i] -= lr * (mW[i] * c1) / ((vW[i] * c2).squareRoot() + eps)
             V[i] -= lr * (mV[i] * c1) / ((vV[i] * c2).squareRoot() + eps)
         }
+    }
+
+    /// One Adam step of a scalar (the encoder's log D, or D itself in the published
+    /// parametrisation): the moments from gradient `g`, then x − lr m̂/(√v̂ + ε), returned (the caller
+    /// assigns it, clamping if it must). The same arithmetic as `adamStepWV` for one coordinate.
+    @inline(__always)
+    static func adamStepScalar(_ x: Double, g: Double, m: inout Double, v: inout Double,
+                               b1: Double, b2: Double, c1: Double, c2: Double, lr: Double, eps: Double) -> Double {
+        m = b1 * m + (1 - b1) * g; v = b2 * v + (1 - b2) * g * g
+        return x - lr * (m * c1) / ((v * c2).squareRoot() + eps)
     }
 
     /// C = U diag(ℓ) Uᵀ when the data set did not keep C.
