@@ -22,9 +22,13 @@ BENCH := $(SCRATCH)/$(CONFIG)/vaesweep-bench
 NP ?= $(shell nproc)
 SPEC ?= cluster/specs/default.toml
 OUT ?= results/default.h5
+# The exact-law companion sweep (data = "bidiagonal", N up to 10⁵, 20 replicates), validated too.
+SPEC_LARGEN ?= cluster/specs/default-largeN.toml
+OUT_LARGEN ?= results/default-largeN.h5
 RUNFLAGS ?=
 FIGURES ?= results/figures
 VALIDATION ?= results/validation.h5
+VALIDATION_LARGEN ?= results/validation-largeN.h5
 
 APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
 APT_openmpi := libopenmpi-dev openmpi-bin
@@ -70,14 +74,20 @@ test: deps build deps-python
 	$(if $(filter openmpi,$(MPI)),VAESWEEP=$(BIN) bash cluster/tests/run-slurm-multinode-tests.sh)
 	CONFIG=$(CONFIG) bash cluster/tests/run-mpich-tests.sh
 
-# The main job on the built-in default sweep, on every local core.
+# The main job on the built-in default sweep, on every local core: the explicit-data sweep, then
+# its exact-law companion at large N (data = "bidiagonal"); each plotted, summarised and validated.
 run: deps build
-	@mkdir -p $(dir $(OUT)) $(FIGURES)
+	@mkdir -p $(dir $(OUT)) $(dir $(OUT_LARGEN)) $(FIGURES) $(FIGURES)/large-N
 	$(MPIEXEC) $(BIN) run $(SPEC) --output $(OUT) $(RUNFLAGS)
+	$(MPIEXEC) $(BIN) run $(SPEC_LARGEN) --output $(OUT_LARGEN) $(RUNFLAGS)
 	$(BIN) plot $(OUT) --out $(FIGURES)
+	$(BIN) plot $(OUT_LARGEN) --out $(FIGURES)/large-N
 	$(BIN) summary $(OUT)
-	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite > /dev/null   # its report: summary above
-	@echo "results: $(OUT)   validation: $(VALIDATION)   figures: $(FIGURES)/"
+	@echo
+	$(BIN) summary $(OUT_LARGEN)
+	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite > /dev/null   # their reports: the summaries above
+	$(BIN) validate $(OUT_LARGEN) --out $(VALIDATION_LARGEN) --overwrite > /dev/null
+	@echo "results: $(OUT), $(OUT_LARGEN)   validation: $(VALIDATION), $(VALIDATION_LARGEN)   figures: $(FIGURES)/, $(FIGURES)/large-N/"
 
 bench: deps build
 	$(BENCH) all

@@ -42,6 +42,7 @@ struct IntList: ExpressibleByArgument, Sendable {
 }
 
 extension Solver: ExpressibleByArgument {}
+extension DataModel: ExpressibleByArgument {}
 extension AdamVariable: ExpressibleByArgument {}
 
 /// `--spike`: a built-in kind (ones | gaussian) or a .npy file holding W* (replay).

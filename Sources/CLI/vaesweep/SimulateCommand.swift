@@ -18,7 +18,7 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             Domain (shared with `theory` and a spec): \(Domain.describe("alpha", .alpha)), \(Domain.describe("beta", .beta)), \
             \(Domain.describe("lambda", .lambda)), \(Domain.describe("rho", .rho)), \(Domain.describe("eta", .eta)), \
-            n in 2 … \(Domains.maxExplicitN), P = round(αN) ≥ 2, P·N ≤ 4e9.
+            n in 2 … \(Domains.maxExplicitN) with explicit data (P·N ≤ 4e9) or 2 … \(Domains.maxN) with --data-model bidiagonal, P = round(αN) ≥ 2.
             Replay: --data X.npy (P × N, float32/float64, C order) [--spike WSTAR.npy] [--init-decoder W0.npy \
             --init-encoder V0.npy] [--init-variance D0] --solver adam --adam-variable D|logD --steps K [--history EVERY]: \
             exactly K full-batch Adam steps (lr 1e-3) from the given weights (default: this tool's random start \
@@ -42,6 +42,9 @@ struct SimulateCommand: ParsableCommand {
     var spike = SpikeChoice.kind(.ones)
     @Option(parsing: .unconditional, help: "Solver: gd (default; L-BFGS gradient training in C's eigenbasis) | adam (published) | exact.")
     var solver: Solver = .gd
+    @Option(name: .customLong("data-model"), parsing: .unconditional,
+            help: "How the data set is drawn: explicit (the P × N samples; default) | bidiagonal (the exact finite-N law without them, MODEL.md §8: N up to 1e8; exact and gd only).")
+    var dataModel: DataModel = .explicit
     @Option(parsing: .unconditional, help: "Stop when the relative gradient norm is below this (default 1e-9 gd, 1e-6 adam); with --data only the converged flag uses it.")
     var tolerance: Double?
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Maximum optimiser steps (default 100000 gd, 10000 adam; not with --data).")
@@ -74,6 +77,7 @@ struct SimulateCommand: ParsableCommand {
             if alpha != nil { throw ValidationError("--alpha: not allowed with --data (α = P/N of the data matrix)") }
             if n != nil { throw ValidationError("--n: not allowed with --data (N is the data matrix's second dimension)") }
             if maxSteps != nil { throw ValidationError("--max-steps: not allowed with --data (use --steps)") }
+            if dataModel != .explicit { throw ValidationError("--data-model: a replay trains on the given data matrix (explicit)") }
             guard solver == .adam else { throw ValidationError("--solver: replay with --data needs --solver adam") }
             if case .kind(.gaussian) = spike { throw ValidationError("--spike: with --data give W* as a .npy file (or ones)") }
             if (initDecoder == nil) != (initEncoder == nil) {
@@ -87,10 +91,11 @@ struct SimulateCommand: ParsableCommand {
             guard let n else { throw ValidationError("--n: missing (required without --data)") }
             try Domain.check("alpha", [alpha], .alpha)
             do {
-                try Domains.checkN(n, explicit: true, field: "--n")
+                try Domains.checkN(n, explicit: dataModel == .explicit, field: "--n")
                 try Domains.checkSampleCount(alpha: alpha, n: n, field: "--alpha")
             } catch let e as DomainError { throw ValidationError(e.description) }
-            if Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n) > Domains.maxExplicitSamplesTimesN {
+            do { try dataModel.check(solver: solver) } catch { throw ValidationError("--solver: \(error)") }
+            if dataModel == .explicit, Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n) > Domains.maxExplicitSamplesTimesN {
                 throw ValidationError("--alpha: P·N = \(Double(DataSet.sampleCount(alpha: alpha, n: n)) * Double(n)) is too large for one run (limit \(Domains.maxExplicitSamplesTimesN))")
             }
             for (name, given) in [("data", data != nil), ("init-decoder", initDecoder != nil), ("init-encoder", initEncoder != nil),
@@ -112,7 +117,7 @@ struct SimulateCommand: ParsableCommand {
             let results: [SimulationResult]
             do {
                 let data = try DataSet.build(alpha: alpha, n: n, rho: rho, eta: eta, spike: spikeKind, key: key,
-                                             solver: solver)
+                                             solver: solver, dataModel: dataModel)
                 results = try Trainer.train(data, pairs: pairs, options: options)
             } catch {
                 throw report(CommandFailure.failure("simulation failed: \(error)"))
@@ -125,7 +130,7 @@ struct SimulateCommand: ParsableCommand {
                     j.add("steps", r.steps); j.add("grad_norm", r.gradNorm); j.add("converged", r.converged)
                     j.add("seconds", r.seconds)
                     j.add("alpha", alpha); j.add("beta", r.beta); j.add("lambda", r.lambda); j.add("rho", rho); j.add("eta", eta)
-                    j.add("n", n); j.add("seed", s); j.add("solver", solver.rawValue)
+                    j.add("n", n); j.add("seed", s); j.add("solver", solver.rawValue); j.add("data_model", dataModel.rawValue)
                     j.add("spike", spikeKind.rawValue); j.add("root_seed", "\(rootSeed)")
                     print(j.line)
                 } else {

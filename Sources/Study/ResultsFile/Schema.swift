@@ -70,6 +70,8 @@ public enum RootKey {
     // What determines the numbers (compared by --reuse, --resume and merge).
     /// Settings: ρ, η, the spike, the solver, the root seed.
     public static let rho = "rho", eta = "eta", spike = "spike", solver = "solver", rootSeed = "root_seed"
+    /// Settings: the data model (MODEL.md §8: "explicit" or "bidiagonal").
+    public static let dataModel = "data_model"
     /// Settings: the resolved training tolerance and step limit.
     public static let tolerance = "tolerance", maxSteps = "max_steps"
     /// Settings: the versions of the random streams and of the numerics (MODEL.md §6).
@@ -107,7 +109,7 @@ public enum RootKey {
     public static let kinds: [(key: String, kind: AttributeKind)] = [
         (title, .string), (conventions, .string),
         (rho, .double), (eta, .double), (numericsVersion, .int), (simulated, .int),
-        (spike, .string), (solver, .string), (tolerance, .double), (maxSteps, .int), (rootSeed, .int),
+        (dataModel, .string), (spike, .string), (solver, .string), (tolerance, .double), (maxSteps, .int), (rootSeed, .int),
         (streamVersion, .int),
         (spec, .string), (specCanonical, .string), (command, .string),
         (toolVersion, .string), (gitCommit, .string), (swiftVersion, .string), (mpiVersion, .string),

@@ -1,6 +1,7 @@
 // What makes two stored points "the same point" (MODEL.md §6): equal coordinates AND equal
 // result-determining settings. Theory points depend on (ρ, η) and the numerics version;
-// simulated points also on the spike, solver, tolerance, max_steps, root seed and stream version.
+// simulated points also on the data model, the spike (explicit data only: the law of the
+// bidiagonal model does not depend on it), solver, tolerance, max_steps, root seed and stream version.
 // `--reuse`, `--resume` after a spec change and `merge` all compare settings through this type.
 import Foundation
 import VAESimulation
@@ -18,7 +19,11 @@ public struct StudySettings: Equatable, Sendable {
 
     /// The settings that also determine simulated points.
     public struct Simulation: Equatable, Sendable {
-        /// The spike kind (nil: a file without the attribute, or with a value this vaesweep does not know).
+        /// How the data sets are drawn (nil: a value this vaesweep does not know; a file without
+        /// the attribute was written before the bidiagonal model existed: explicit).
+        public var dataModel: DataModel?
+        /// The spike kind (nil: irrelevant — the bidiagonal model —, a file without the attribute,
+        /// or a value this vaesweep does not know).
         public var spike: Spike?
         /// The solver (nil: a file without the attribute, or with a value this vaesweep does not know).
         public var solver: Solver?
@@ -31,11 +36,20 @@ public struct StudySettings: Equatable, Sendable {
         /// `DataKey.streamVersion` of the random streams (MODEL.md §6).
         public var streamVersion: Int64
         /// Settings of a simulating study, with `tolerance` and `maxSteps` already resolved.
-        public init(spike: Spike?, solver: Solver?, tolerance: Double, maxSteps: Int64, rootSeed: UInt64, streamVersion: Int64) {
-            self.spike = spike; self.solver = solver; self.tolerance = tolerance; self.maxSteps = maxSteps
+        public init(dataModel: DataModel? = .explicit, spike: Spike?, solver: Solver?, tolerance: Double, maxSteps: Int64,
+                    rootSeed: UInt64, streamVersion: Int64) {
+            self.dataModel = dataModel
+            self.spike = dataModel == .bidiagonal ? nil : spike
+            self.solver = solver; self.tolerance = tolerance; self.maxSteps = maxSteps
             self.rootSeed = rootSeed; self.streamVersion = streamVersion
         }
+        /// What the `spike` attribute says: the kind, "irrelevant" under the bidiagonal model.
+        var spikeText: String { dataModel == .bidiagonal ? StudySettings.irrelevantSpike : (spike?.rawValue ?? "?") }
     }
+
+    /// The `spike` attribute (and canonical spec value) of a study whose data model makes the
+    /// spike's shape irrelevant (the bidiagonal model, MODEL.md §8).
+    public static let irrelevantSpike = "irrelevant"
 
     /// Settings of a study; `simulation` nil for theory only.
     public init(rho: Double, eta: Double, numericsVersion: Int64, simulation: Simulation?) {
@@ -50,7 +64,8 @@ public struct StudySettings: Equatable, Sendable {
             (RootKey.simulated, .int(simulation == nil ? 0 : 1)),
         ]
         if let s = simulation {
-            a += [(RootKey.spike, .string(s.spike?.rawValue ?? "?")), (RootKey.solver, .string(s.solver?.rawValue ?? "?")),
+            a += [(RootKey.dataModel, .string(s.dataModel?.rawValue ?? "?")),
+                  (RootKey.spike, .string(s.spikeText)), (RootKey.solver, .string(s.solver?.rawValue ?? "?")),
                   (RootKey.tolerance, .double(s.tolerance)), (RootKey.maxSteps, .int(s.maxSteps)),
                   (RootKey.rootSeed, .int(Int64(bitPattern: s.rootSeed))),
                   (RootKey.streamVersion, .int(s.streamVersion))]
@@ -76,7 +91,8 @@ public struct StudySettings: Equatable, Sendable {
         self.eta = eta
         numericsVersion = int(RootKey.numericsVersion) ?? 1
         if (int(RootKey.simulated) ?? 0) != 0 {
-            simulation = Simulation(spike: string(RootKey.spike).flatMap(Spike.init(rawValue:)),
+            simulation = Simulation(dataModel: string(RootKey.dataModel).map { DataModel(rawValue: $0) } ?? .explicit,
+                                    spike: string(RootKey.spike).flatMap(Spike.init(rawValue:)),
                                     solver: string(RootKey.solver).flatMap(Solver.init(rawValue:)),
                                     tolerance: double(RootKey.tolerance) ?? .nan, maxSteps: int(RootKey.maxSteps) ?? -1,
                                     rootSeed: UInt64(bitPattern: int(RootKey.rootSeed) ?? -1),
@@ -100,7 +116,8 @@ public struct StudySettings: Equatable, Sendable {
         if let k = firstTheoryDifference(from: other) { return k }
         guard let s = simulation, let o = other.simulation else { return nil }
         if s.streamVersion != o.streamVersion { return RootKey.streamVersion }
-        if s.spike != o.spike { return RootKey.spike }
+        if s.dataModel != o.dataModel { return RootKey.dataModel }
+        if s.spike != o.spike { return RootKey.spike }   // both nil under the bidiagonal model
         if s.solver != o.solver { return RootKey.solver }
         if s.tolerance.bitPattern != o.tolerance.bitPattern { return RootKey.tolerance }
         if s.maxSteps != o.maxSteps { return RootKey.maxSteps }

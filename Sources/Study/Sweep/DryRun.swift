@@ -20,7 +20,7 @@ public enum DryRun {
         }
         lines.append("grid: \(g.nAlpha) alpha × \(g.nBeta) beta × \(g.nLambda) lambda = \(g.theoryPoints) theory points")
         if s.simulate {
-            lines.append("simulation: × \(g.nN) N × \(g.nSeeds) seeds = \(g.simulationPoints) points, solver \(s.solver.rawValue)")
+            lines.append("simulation: × \(g.nN) N × \(g.nSeeds) seeds = \(g.simulationPoints) points, solver \(s.solver.rawValue), data \(s.dataModel.rawValue)")
             lines.append("work: \(g.simulationUnits) data sets (α, N, replicate; \(g.pairsPerUnit) (β, λ) pairs each) + theory blocks of \(g.theoryBlock) points")
             lines.append("estimated simulation cost share per N (cost model of the \(s.solver.rawValue) solver):")
             for (n, share) in g.costShareByN() { lines.append(String(format: "  N = %-7d %6.2f%%", n, 100 * share)) }

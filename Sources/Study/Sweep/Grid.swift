@@ -136,7 +136,8 @@ public struct Grid: Sendable {
     /// Krylov on the samples), gd/adam the full eigendecomposition (`DataSet.estimatedCost`).
     public func cost(alpha a: Int, n: Int) -> Double {
         DataSet.estimatedCost(alpha: spec.alpha[a], n: spec.N[n], solver: spec.solver, pairs: pairsPerUnit,
-                              rho: spec.rho, eta: spec.eta, adamSteps: spec.maxSteps ?? TrainingOptions.defaultMaxSteps(.adam))
+                              rho: spec.rho, eta: spec.eta, adamSteps: spec.maxSteps ?? TrainingOptions.defaultMaxSteps(.adam),
+                              dataModel: spec.dataModel)
     }
 
     /// Share of the estimated simulation cost per N (for --dry-run).

@@ -34,7 +34,8 @@ public struct MemoryEstimate: CustomStringConvertible {
     /// Peak bytes of one data set with the spec's solver (`DataSet.estimatedPeakBytes`: C or the
     /// samples, eigenvectors or a Krylov basis, workspace) plus its results.
     static func dataSetBytes(alpha: Double, n: Int, grid: Grid) -> Double {
-        DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: grid.spec.solver, rho: grid.spec.rho, eta: grid.spec.eta)
+        DataSet.estimatedPeakBytes(alpha: alpha, n: n, solver: grid.spec.solver, rho: grid.spec.rho, eta: grid.spec.eta,
+                                   dataModel: grid.spec.dataModel)
             + Double(grid.pairsPerUnit) * Double(PointKind.simulation.fieldCount) * 8 * 2
     }
 

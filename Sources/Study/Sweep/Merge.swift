@@ -51,12 +51,14 @@ public enum Merge {
         spec.rho = settings[0].rho; spec.eta = settings[0].eta
         spec.alpha = alpha; spec.beta = beta; spec.lambda = lam
         if let r = simRef, let s = settings[r].simulation {
-            guard let spike = s.spike, let solver = s.solver else {
-                throw Refusal("merge: '\(inputs[r].path)' does not say its \(s.spike == nil ? RootKey.spike : RootKey.solver) (an older file); its points cannot be merged")
+            guard let dataModel = s.dataModel, let solver = s.solver, let spike = s.spike ?? (dataModel == .bidiagonal ? .ones : nil) else {
+                let key = s.dataModel == nil ? RootKey.dataModel : (s.solver == nil ? RootKey.solver : RootKey.spike)
+                throw Refusal("merge: '\(inputs[r].path)' has no known \(key) (an older or damaged file); its points cannot be merged")
             }
             spec.simulate = true
             spec.N = N; spec.seedIDs = seeds
-            spec.spike = spike
+            spec.dataModel = dataModel
+            spec.spike = spike   // (irrelevant under the bidiagonal model)
             spec.solver = solver
             spec.rootSeed = s.rootSeed
             spec.tolerance = s.tolerance

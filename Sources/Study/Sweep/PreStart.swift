@@ -51,17 +51,6 @@ public struct SweepPlan {
             }
         }
         let settings = spec.settings
-        // A drain writes PATH.partial: one of another sweep (or any other file) is never replaced.
-        if FileManager.default.fileExists(atPath: options.partialPath), !options.overwrite {
-            let attrs = try readResultsAttributes(options.partialPath, role: "the partial file",
-                                                  advice: "move it away (or --overwrite to let a drain replace it)")
-            let sameSweep = attrs.specCanonical.map { SweepSpec.resolvingDefaults($0) == SweepSpec.resolvingDefaults(spec.canonical) } ?? false
-            let differs = try settingsDifference(attrs, path: options.partialPath, role: "the partial file", settings: settings,
-                                                 allSettings: true) != nil
-            if !sameSweep || differs {
-                throw Refusal("the partial file '\(options.partialPath)' holds a different sweep's results; move it away (or --overwrite to let a drain replace it)")
-            }
-        }
         var reuseSizes = 0.0
         for path in options.reuse {
             let attrs = try readResultsAttributes(path, role: "--reuse")
@@ -90,6 +79,17 @@ public struct SweepPlan {
             }
             if let key = settings.firstDifference(from: stored) {
                 throw Refusal("--resume: the spec's \(key) differs from the one that started '\(options.journalPath)': its points are not the same points; restore the setting, or start a new --output (--reuse the old file)")
+            }
+        }
+        // A drain writes PATH.partial: one of another sweep (or any other file) is never replaced.
+        if FileManager.default.fileExists(atPath: options.partialPath), !options.overwrite {
+            let attrs = try readResultsAttributes(options.partialPath, role: "the partial file",
+                                                  advice: "move it away (or --overwrite to let a drain replace it)")
+            let sameSweep = attrs.specCanonical.map { SweepSpec.resolvingDefaults($0) == SweepSpec.resolvingDefaults(spec.canonical) } ?? false
+            let differs = try settingsDifference(attrs, path: options.partialPath, role: "the partial file", settings: settings,
+                                                 allSettings: true) != nil
+            if !sameSweep || differs {
+                throw Refusal("the partial file '\(options.partialPath)' holds a different sweep's results; move it away (or --overwrite to let a drain replace it)")
             }
         }
         var decision = Decision.run

@@ -31,6 +31,9 @@ public struct SweepSpec: Equatable, Sendable {
     public var simulate: Bool = true
     /// `simulation.solver`: how each simulated point is trained (gd, adam or exact). Default gd.
     public var solver: Solver = .gd
+    /// `simulation.data`: how each data set is drawn — the P × N samples ("explicit", default) or
+    /// the exact finite-N law without them ("bidiagonal", MODEL.md §8; exact and gd only).
+    public var dataModel: DataModel = .explicit
     /// `simulation.seed`: the root of every random stream (≥ 0). Default 1.
     public var rootSeed: UInt64 = 1
     /// `simulation.tolerance` in its domain, or nil for the solver's default (`TrainingOptions.defaultTolerance`).
@@ -50,7 +53,9 @@ public struct SweepSpec: Equatable, Sendable {
     public var canonical: String {
         func list(_ xs: [Double]) -> String { "[" + xs.map { String(format: "%.17g", $0) }.joined(separator: ", ") + "]" }
         var lines = [
-            "model.rho = \(rho)", "model.eta = \(eta)", "model.spike = \(spike.rawValue)",
+            // the spike's shape does not enter the bidiagonal model's law (MODEL.md §8)
+            "model.rho = \(rho)", "model.eta = \(eta)",
+            "model.spike = \(simulate && dataModel == .bidiagonal ? StudySettings.irrelevantSpike : spike.rawValue)",
             "grid.alpha = \(list(alpha))", "grid.beta = \(list(beta))", "grid.lambda = \(list(lambda))",
             "simulation.run = \(simulate)",
         ]
@@ -61,6 +66,8 @@ public struct SweepSpec: Equatable, Sendable {
                 "simulation.tolerance = \(tolerance.map { "\($0)" } ?? "default")",
                 "simulation.max_steps = \(maxSteps.map { "\($0)" } ?? "default")",
             ]
+            // (only when not the default, so the canonical form of every explicit spec is unchanged)
+            if dataModel != .explicit { lines.append("simulation.data = \(dataModel.rawValue)") }
         }
         return lines.joined(separator: "\n")
     }
@@ -84,7 +91,7 @@ public struct SweepSpec: Equatable, Sendable {
     /// compare; MODEL.md §6). Defaults are resolved to the numbers they mean.
     public var settings: StudySettings {
         StudySettings(rho: rho, eta: eta, numericsVersion: Int64(NumericsVersion.current),
-                      simulation: simulate ? .init(spike: spike, solver: solver,
+                      simulation: simulate ? .init(dataModel: dataModel, spike: spike, solver: solver,
                                                    tolerance: tolerance ?? TrainingOptions.defaultTolerance(solver),
                                                    maxSteps: Int64(maxSteps ?? TrainingOptions.defaultMaxSteps(solver)),
                                                    rootSeed: rootSeed, streamVersion: Int64(DataKey.streamVersion))
@@ -108,6 +115,7 @@ public struct SweepSpec: Equatable, Sendable {
         lines += ["", "[simulation]", "run = \(simulate)"]
         if simulate {
             lines += ["solver = \"\(solver.rawValue)\"", "seed = \(rootSeed)"]
+            if dataModel != .explicit { lines.append("data = \"\(dataModel.rawValue)\"") }
             if let tolerance { lines.append("tolerance = \(num(tolerance))") }
             if let maxSteps { lines.append("max_steps = \(maxSteps)") }
         }
@@ -145,7 +153,7 @@ public struct SweepSpec: Equatable, Sendable {
         let output = try table(root, "output", required: false)
         if let model { try checkKeys(model, allowed: ["rho", "eta", "spike"], prefix: "model.") }
         try checkKeys(grid, allowed: ["alpha", "beta", "lambda", "N", "seeds"], prefix: "grid.")
-        if let sim { try checkKeys(sim, allowed: ["run", "solver", "seed", "tolerance", "max_steps"], prefix: "simulation.") }
+        if let sim { try checkKeys(sim, allowed: ["run", "solver", "data", "seed", "tolerance", "max_steps"], prefix: "simulation.") }
         if let output { try checkKeys(output, allowed: ["path"], prefix: "output.") }
 
         if let model {
@@ -175,6 +183,15 @@ public struct SweepSpec: Equatable, Sendable {
                 }
                 spec.solver = k
             }
+            if let s = try string(sim, "data", "simulation.data") {
+                guard let k = DataModel(rawValue: s) else {
+                    throw SpecError("simulation.data", "must be \"explicit\" or \"bidiagonal\" (got \"\(s)\")")
+                }
+                spec.dataModel = k
+            }
+            if spec.simulate {
+                do { try spec.dataModel.check(solver: spec.solver) } catch { throw SpecError("simulation.solver", "\(error)") }
+            }
             if let v = try integer(sim, "seed", "simulation.seed") {
                 guard v >= 0 else { throw SpecError("simulation.seed", "must be ≥ 0 (got \(v))") }
                 spec.rootSeed = UInt64(v)
@@ -201,7 +218,9 @@ public struct SweepSpec: Equatable, Sendable {
             let ns = try axis(grid, "N", "grid.N", domain: .n)
             spec.N = ns.map { Int($0) }
             for n in spec.N {
-                do { try Domains.checkN(n, explicit: true, field: "grid.N") } catch let e as DomainError { throw SpecError(e.field, e.message) }
+                do { try Domains.checkN(n, explicit: spec.dataModel == .explicit, field: "grid.N") } catch let e as DomainError {
+                    throw SpecError(e.field, e.message)
+                }
             }
             guard grid["seeds"] != nil else { throw SpecError("grid.seeds", "required when simulation.run is true") }
             spec.seedIDs = try seedList(grid)

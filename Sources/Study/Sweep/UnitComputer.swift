@@ -62,7 +62,7 @@ public struct UnitComputer: Sendable {
             if hooks.failingAlphas.contains(alpha.bitPattern) { throw InjectedFailure(description: "failure injected by \(TestHooks.variable)") }
             let key = DataKey(rootSeed: spec.rootSeed, replicate: spec.seedIDs[r])
             let data = try DataSet.build(alpha: alpha, n: nn, rho: spec.rho, eta: spec.eta,
-                                         spike: spec.spike, key: key, solver: spec.solver)
+                                         spike: spec.spike, key: key, solver: spec.solver, dataModel: spec.dataModel)
             let options = trainingOptions
             return pairs.map { pair in
                 guard let res = try? Trainer.train(data, beta: pair.beta, lambda: pair.lambda, options: options) else {
