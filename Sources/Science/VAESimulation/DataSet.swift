@@ -47,8 +47,6 @@ public struct SimulationError: Error, CustomStringConvertible {
         case invalidData
         /// A request this data set cannot serve (a full-spectrum solver on a top-only data set).
         case unsupported
-        /// A failure injected for tests (`VAESWEEP_INJECT_FAILURE`).
-        case injectedFault
     }
     /// What kind of problem it is.
     public let kind: Kind
