@@ -157,7 +157,7 @@ final class OutputSafetyTests: XCTestCase {
     /// 12.8 GB data set abort. Now: counts that never overflow, and a memory estimate checked
     /// before starting (exit 2 with the estimate and the limit), printed by --dry-run.
     func testHugeGridsAreRefusedBeforeStarting() throws {
-        let overflow = try write("[grid]\nalpha = { start = 0.1, stop = 10.0, count = 10000000 }\nbeta = { start = 0.1, stop = 10.0, count = 10000000 }\nlambda = { start = 0.0, stop = 1.0, count = 10000000 }\nN = [10]\nseeds = 1\n", "o.toml")
+        let overflow = try write("[grid]\nalpha = { start = 0.1, stop = 10.0, count = 10000000 }\nbeta = { start = 0.1, stop = 10.0, count = 10000000 }\nlambda = { start = 0.0, stop = 1.0, count = 10000000 }\nN = [100]\nseeds = 1\n", "o.toml")
         for extra in [["--dry-run"], []] {
             let r = try runVaesweep(["run", overflow, "--output", path("o.h5")] + extra)
             assertOneLineRefusal(r, mentioning: ["points"])

@@ -209,6 +209,6 @@ final class SpecTests: XCTestCase {
         // A journal of the previous format is named, not misread.
         let old = dir.appendingPathComponent("old").path
         try "VAESWEEP-JOURNAL 1\n0\n\n".write(toFile: old, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try Journal.read(path: old)) { XCTAssertTrue("\($0)".contains("older vaesweep"), "\($0)") }
+        XCTAssertThrowsError(try Journal.read(path: old)) { XCTAssertTrue("\($0)".contains("another version of vaesweep"), "\($0)") }
     }
 }

@@ -58,7 +58,7 @@ final class SweepRunTests: XCTestCase {
         }
         let v1 = try dataVariables(one), v3 = try dataVariables(three)
         XCTAssertEqual(Set(v1.keys), Set(v3.keys))
-        XCTAssertEqual(v1.count, 5 + 14 + 17 - 1, "5 coordinates, 14 theory and 16 simulation variables besides sim_seconds")
+        XCTAssertEqual(v1.count, 5 + 1 + 14 + 17 - 1, "5 coordinates, P, 14 theory and 16 simulation variables besides sim_seconds")
         for (k, v) in v1 { XCTAssertEqual(v, v3[k], "np=1 and np=3 differ in \(k)") }
 
         let f = try HDF5File.open(three)

@@ -54,18 +54,14 @@ joblog() { cat "$1/vaesweep-$2.log" 2>/dev/null; }
 
 show_log() { echo "---- job $2 log ----"; joblog "$1" "$2" | tail -n 25; echo "----"; }
 
-# Wait until file $1 exists and then grows beyond its first non-empty size (the journal
-# starts with a header; growth means a first record was written), at most $2 seconds,
-# while job $3 is queued.
-wait_growth() {
-    local f=$1 deadline=$((SECONDS + $2)) id=$3 size0=
+# Wait until `vaesweep status` of output $1 reports at least one finished point (the journal
+# holds a first record), at most $2 seconds, while job $3 is queued. Needs $VAESWEEP.
+wait_points() {
+    local out=$1 deadline=$((SECONDS + $2)) id=$3 js
     while :; do
-        if [ -s "$f" ]; then
-            local size; size=$(stat -c %s "$f" 2>/dev/null || echo 0)
-            if [ -z "$size0" ]; then size0=$size; elif ((size > size0)); then return 0; fi
-        fi
+        js=$("$VAESWEEP" status "$out" --json 2>/dev/null) && ! grep -q '"points_done": 0,' <<<"$js" && return 0
         ((SECONDS >= deadline)) && return 1
         [ -z "$(squeue -h -j "$id" -o %T 2>/dev/null)" ] && return 1
-        sleep 0.1
+        sleep 0.2
     done
 }

@@ -14,12 +14,15 @@
 #   2. the job is told to drain part-way (SIGUSR1 to the batch shell, exactly what
 #      `#SBATCH --signal=B:USR1@T` does before the walltime): it ends with exit 3, leaves
 #      OUTPUT.partial (status has missing points) and OUTPUT.journal; resubmitting the
-#      same command resumes and the result equals the uninterrupted run.
+#      same command resumes and the result equals the uninterrupted run. `vaesweep status`
+#      from outside the job sees it running (points done, none failed, some remaining), then
+#      drained. (The job is held after 3 work items by the test hook, so the drain always
+#      lands part-way, however loaded the machine.)
 #   3. a malformed spec submitted through sbatch fails fast (exit 2) with the error in
 #      the job's log and no output file.
 #   4. the mpirun launcher (VAESWEEP_LAUNCHER=mpirun): SIGTERM to the batch shell drains
 #      it too (forwarded as SIGUSR1), and a job chained with --dependency=afternotok
-#      finishes the sweep on its own.
+#      finishes the sweep on its own (the first job held as in 2).
 # Ends with "N passed, M failed"; exit status 0 only if nothing failed.
 set -uo pipefail
 T_START=$SECONDS
@@ -134,7 +137,7 @@ drain_partway() {
     local dir=$1 id=$2 sig=${3:-USR1} st
     st=$(vs_wait_running "$id" 30) || { echo "job $id not running: $st"; return 1; }
     # As soon as some work is journaled, ask for the drain (the batch shell forwards it).
-    wait_growth "$dir/results.h5.journal" 60 "$id" || { echo "no journal record appeared while job $id ran"; return 1; }
+    wait_points "$dir/results.h5" 60 "$id" || { echo "no journal record appeared while job $id ran"; return 1; }
     scancel --batch --signal="$sig" "$id" 2>&1 || { echo "scancel --signal=$sig failed"; return 1; }
     st=$(vs_wait_job "$id" 90) || { echo "job $id did not end after the drain signal: $st"; return 1; }
     case $st in
@@ -151,8 +154,18 @@ test2() {
     T0=$SECONDS
     ((ref_ok)) || { fail "$name" "no reference result"; return; }
     mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
-    id=$(submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    id=$(VAESWEEP_TEST_HOOKS=hold-after=3 submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    st=$(vs_wait_running "$id" 30) || { fail "$name" "job $id not running: $st"; return; }
+    wait_points "$dir/results.h5" 60 "$id" || { fail "$name" "no journal record appeared"; show_log "$dir" "$id"; return; }
+    # status from outside the job, while it runs: read-only, lock untouched
+    local js; js=$("$VAESWEEP" status "$dir/results.h5" --json) || { fail "$name" "status failed while the job ran"; return; }
+    grep -q '"state": "running"' <<<"$js" && grep -q '"points_failed": 0' <<<"$js" \
+        && ! grep -q '"points_done": 0,' <<<"$js" && ! grep -q '"points_remaining": 0,' <<<"$js" \
+        || { fail "$name" "status during the job: $js"; return; }
+    joblog "$dir" "$id" | grep -q "status $dir/results.h5" || { fail "$name" "the job log does not print the status command"; show_log "$dir" "$id"; return; }
     err=$(drain_partway "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
+    js=$("$VAESWEEP" status "$dir/results.h5" --json) || { fail "$name" "status failed after the drain"; return; }
+    grep -q '"state": "drained"' <<<"$js" || { fail "$name" "status after the drain: $js"; return; }
     [ -f "$dir/results.h5.partial" ] || { fail "$name" "no results.h5.partial after the drain"; show_log "$dir" "$id"; return; }
     [ -f "$dir/results.h5.journal" ] || { fail "$name" "no results.h5.journal after the drain"; return; }
     [ -e "$dir/results.h5" ] && { fail "$name" "results.h5 exists after a drained run"; return; }
@@ -202,7 +215,7 @@ test4() {
     T0=$SECONDS
     ((ref_ok)) || { fail "$name" "no reference result"; return; }
     mkdir -p "$dir"; cp "$W/spec.toml" "$dir/"
-    id=$(VAESWEEP_LAUNCHER=mpirun submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
+    id=$(VAESWEEP_TEST_HOOKS=hold-after=3 VAESWEEP_LAUNCHER=mpirun submit "$dir" -n 2 -- spec.toml) || { fail "$name" "sbatch failed"; return; }
     id2=$(VAESWEEP_LAUNCHER=mpirun submit "$dir" -n 2 --dependency=afternotok:"$id" -- spec.toml) \
         || { fail "$name" "chained sbatch failed"; return; }
     # SIGTERM this time: the script must turn it into SIGUSR1 (mpirun would kill on TERM).

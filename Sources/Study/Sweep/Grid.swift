@@ -117,6 +117,10 @@ public struct Grid: Sendable {
     }
     /// Flat simulation index s = (t·nN + n)·nSeeds + r of theory point `t`, N position `n`, replicate `r`.
     public func simulationIndex(theory t: Int, n: Int, seed r: Int) -> Int { (t * nN + n) * nSeeds + r }
+    /// Grid positions (theory point t, N position n, replicate r) of flat simulation index `s`.
+    public func simulationCoordinates(_ s: Int) -> (theory: Int, n: Int, replicate: Int) {
+        (s / (nN * nSeeds), (s / nSeeds) % nN, s % nSeeds)
+    }
     /// Flat data set index u = (a·nN + n)·nSeeds + r of α position `a`, N position `n`, replicate `r`.
     public func unitIndex(alpha a: Int, n: Int, seed r: Int) -> Int { (a * nN + n) * nSeeds + r }
 

@@ -7,11 +7,16 @@
 // when the spec changes between runs: `--resume` keeps the points still in the new grid when the
 // result-determining settings (stored in the header) are equal.
 //
-// Layout: the line "VAESWEEP-JOURNAL 2", then two length-prefixed texts (a line with the byte
+// Layout: the line "VAESWEEP-JOURNAL 3", then two length-prefixed texts (a line with the byte
 // length, the text, "\n"): the settings (`StudySettings.serialized`) and the canonical spec; then
 // records, each little-endian:
-//   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 kind (0 simulation, 1 theory) | Int64 n |
+//   UInt64 magic 0x4452_4F43_4552_4A56 | Int64 kind (0 simulation, 1 theory, 2 clock,
+//   3 simulation and 4 theory points copied from a --reuse file) | Int64 n |
 //   n × Float64 | UInt64 FNV-1a of kind, n and the values
+// A clock record (version 3) holds one value, the Unix time at which the point record written
+// with it (in the same write) was appended; rank 0 writes one at most every second, so
+// `vaesweep status` can tell the rate of the last minutes. Version 2 journals (no clock records)
+// are read as well.
 import Foundation
 import ResultsFile
 
@@ -26,18 +31,29 @@ public struct JournalError: Error, CustomStringConvertible {
 /// An open journal file, appended to by rank 0 (one `append` per finished work item); `read`
 /// parses one. The descriptor is closed when the object is released.
 public final class Journal {
-    /// The first line of every journal of this format (version 2: value-keyed records).
-    public static let header = "VAESWEEP-JOURNAL 2"
+    /// The first line of every journal of this format (version 3: value-keyed records and clock
+    /// records; version 2, without clock records, is read too).
+    public static let header = "VAESWEEP-JOURNAL 3"
+    static let readableHeaders: Set<String> = [header, "VAESWEEP-JOURNAL 2"]
+    /// The record kind of a clock record.
+    static let clockKind: UInt64 = 2
+    /// Offset of the kinds of reused points' records (3 simulation, 4 theory).
+    static let reusedKindOffset: UInt64 = 3
+    /// Seconds between clock records.
+    static let clockInterval = 1.0
     static let magic: UInt64 = 0x4452_4F43_4552_4A56
 
     /// The journal's path (`RunOptions.journalPath`, i.e. `OUTPUT.journal`).
     public let path: String
     private let fd: Int32
+    private var lastClock = -Double.infinity
 
     /// One intact record: a finished work item's points as `ResultStore.record` encodes them.
     public struct Record: Equatable {
         /// Whether the values are simulated or theory points.
         public let kind: PointKind
+        /// Whether the points were copied from a `--reuse` file rather than computed.
+        public var reused = false
         /// Per point its coordinate values, then its payload (`ResultStore.record(_:payload:)`).
         public let values: [Double]
     }
@@ -50,6 +66,11 @@ public final class Journal {
         public var canonicalSpec: String
         /// Every intact record before the first damaged one, in file order.
         public var records: [Record]
+        /// The clock marks before the first damaged record: at Unix time `time`, `recordsBefore`
+        /// point records preceded the one written with the mark.
+        public var clock: [(recordsBefore: Int, time: Double)] = []
+        /// Whether the damage, if any, is only a record being written at the end (a torn tail).
+        public var tornTail = false
         /// Byte offset where the intact part ends.
         public var validLength: UInt64
         /// Intact records found after a damaged one (they are dropped with it).
@@ -94,17 +115,29 @@ public final class Journal {
         }
     }
 
-    /// Append one record (a single write, so a crash leaves at most one partial record).
-    public func append(kind: PointKind, values: [Double]) throws {
+    /// Append one record (a single write, so a crash leaves at most one partial record), preceded
+    /// in the same write by a clock record when a second has passed since the last one.
+    public func append(kind: PointKind, values: [Double], reused: Bool = false, now: Double = Date().timeIntervalSince1970) throws {
+        var bytes = [UInt8]()
+        if now - lastClock >= Journal.clockInterval {
+            bytes += Journal.encode(kind: Journal.clockKind, values: [now])
+            lastClock = now
+        }
+        bytes += Journal.encode(kind: UInt64(kind.rawValue) + (reused ? Journal.reusedKindOffset : 0), values: values)
+        try write(bytes)
+    }
+
+    /// The bytes of one record.
+    static func encode(kind: UInt64, values: [Double]) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(32 + 8 * values.count)
         func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
         put(Journal.magic)
-        put(UInt64(kind.rawValue))
+        put(kind)
         put(UInt64(values.count))
         for x in values { put(x.bitPattern) }
         put(Journal.fnv1a(bytes[8...]))
-        try write(bytes)
+        return bytes
     }
 
     /// Parse the header at the start of `bytes`: the two texts and where the records begin, or
@@ -122,9 +155,9 @@ public final class Journal {
             return (String(decoding: bytes[p..<(p + len)], as: UTF8.self), p + len + 1)
         }
         guard let (h, p1) = line(from: 0) else { return nil }
-        guard h == header else {
+        guard readableHeaders.contains(h) else {
             if h.hasPrefix("VAESWEEP-JOURNAL") {
-                throw JournalError("'\(path)' was written by an older vaesweep (\(h)); finish it with that version or move it away")
+                throw JournalError("'\(path)' was written by another version of vaesweep (\(h)); finish it with that version or move it away")
             }
             throw JournalError("'\(path)' is not a vaesweep journal")
         }
@@ -177,9 +210,16 @@ public final class Journal {
                          droppedAfterDamage: 0, damage: nil)
         var pos = p3
         while let f = frame(pos) {
-            let kind = f.kind <= 1 ? PointKind(rawValue: Int(f.kind)) : nil
+            if f.intact, f.kind == clockKind, f.n == 1 {
+                c.clock.append((c.records.count, Double(bitPattern: u64(pos + 24))))
+                pos = f.end
+                continue
+            }
+            let reused = f.kind >= reusedKindOffset
+            let code = reused ? f.kind - reusedKindOffset : f.kind
+            let kind = code <= 1 && f.kind != clockKind ? PointKind(rawValue: Int(code)) : nil
             if f.intact, let kind {
-                let r = Record(kind: kind, values: (0..<f.n).map { Double(bitPattern: u64(pos + 24 + 8 * $0)) })
+                let r = Record(kind: kind, reused: reused, values: (0..<f.n).map { Double(bitPattern: u64(pos + 24 + 8 * $0)) })
                 if isValid(r) { c.records.append(r); pos = f.end; continue }
                 c.damage = "record \(c.records.count + 1) has values outside the schema"
             } else {
@@ -187,10 +227,13 @@ public final class Journal {
             }
             // Count the intact records the damage makes us drop.
             var q = f.end
-            while let g = frame(q) { if g.intact { c.droppedAfterDamage += 1 }; q = g.end }
+            while let g = frame(q) { if g.intact && g.kind != clockKind { c.droppedAfterDamage += 1 }; q = g.end }
             break
         }
-        if c.damage == nil && pos < bytes.count { c.damage = "an incomplete record at the end (\(bytes.count - pos) bytes)" }
+        if c.damage == nil && pos < bytes.count {
+            c.damage = "an incomplete record at the end (\(bytes.count - pos) bytes)"
+            c.tornTail = true
+        }
         c.validLength = UInt64(pos)
         return c
     }

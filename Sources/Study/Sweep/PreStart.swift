@@ -59,6 +59,7 @@ public struct SweepPlan {
             reuseSizes = max(reuseSizes, Double(size))
         }
         let journalExists = FileManager.default.fileExists(atPath: options.journalPath)
+        var journalCanonical: String? = nil
         if journalExists {
             guard options.resume || options.retryFailed else {
                 throw Refusal("unfinished sweep found ('\(options.journalPath)'): pass --resume to continue it, or move the journal away to start over")
@@ -77,6 +78,7 @@ public struct SweepPlan {
             do { stored = try StudySettings(serialized: j.settings) } catch {
                 throw Refusal("journal '\(options.journalPath)' has unreadable settings: \(error)")
             }
+            journalCanonical = j.canonicalSpec
             if let key = settings.firstDifference(from: stored) {
                 throw Refusal("--resume: the spec's \(key) differs from the one that started '\(options.journalPath)': its points are not the same points; restore the setting, or start a new --output (--reuse the old file)")
             }
@@ -85,7 +87,9 @@ public struct SweepPlan {
         if FileManager.default.fileExists(atPath: options.partialPath), !options.overwrite {
             let attrs = try readResultsAttributes(options.partialPath, role: "the partial file",
                                                   advice: "move it away (or --overwrite to let a drain replace it)")
-            let sameSweep = attrs.specCanonical.map { SweepSpec.resolvingDefaults($0) == SweepSpec.resolvingDefaults(spec.canonical) } ?? false
+            // the sweep it must hold: the journal's (a resume may have grown the spec), else this spec's
+            let expected = journalCanonical ?? spec.canonical
+            let sameSweep = attrs.specCanonical.map { SweepSpec.resolvingDefaults($0) == SweepSpec.resolvingDefaults(expected) } ?? false
             let differs = try settingsDifference(attrs, path: options.partialPath, role: "the partial file", settings: settings,
                                                  allSettings: true) != nil
             if !sameSweep || differs {

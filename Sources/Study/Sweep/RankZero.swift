@@ -15,7 +15,9 @@ extension SweepPlan {
         let journal: Journal
         var resumed = false
         if (options.resume || options.retryFailed), FileManager.default.fileExists(atPath: options.journalPath) {
-            let c = try Journal.read(path: options.journalPath) { r in (try? store.apply(record: r.values, kind: r.kind)) != nil }
+            let c = try Journal.read(path: options.journalPath) { r in
+                (try? store.apply(record: r.values, kind: r.kind, reused: r.reused)) != nil
+            }
             if let damage = c.damage {
                 SweepRunner.log("journal '\(options.journalPath)': \(damage); dropped it" +
                                 (c.droppedAfterDamage > 0 ? " and \(c.droppedAfterDamage) intact record(s) after it" : "") +
@@ -36,7 +38,11 @@ extension SweepPlan {
         for (path, other) in reused {   // read and checked before anything started (`prepare`)
             let os = try other.settings()
             let sims = spec.simulate && os.simulation != nil && spec.settings.firstSimulationDifference(from: os) == nil
-            let (t, s) = store.copy(from: other, theory: true, simulation: sims)
+            let (t, s, copied) = store.copy(from: other, theory: true, simulation: sims)
+            // journaled as reused points: --resume and `vaesweep status` see them without the file
+            for (kind, indices) in [(PointKind.theory, copied.theory), (.simulation, copied.simulation)] {
+                for r in store.records(kind, indices) { try journal.append(kind: kind, values: r, reused: true) }
+            }
             reusedFrom.append(other.attributes.origin(path: path))
             log("reusing \(t) theory and \(s) simulated points from \(path)")
         }

@@ -98,28 +98,63 @@ public final class ResultStore {
     }
 
     /// Apply a record made by `record(_:payload:)` (possibly for another grid): points on this
-    /// grid are stored (a later record replaces an earlier one), others ignored. Throws
+    /// grid are stored (a later record replaces an earlier one), others ignored; `reused` points
+    /// (copied from a --reuse file by the run that journaled them) count as reused. Throws
     /// `RecordError` (nothing applied) when the record is malformed. Returns the points stored.
     @discardableResult
-    public func apply(record values: [Double], kind: PointKind) throws -> Int {
+    public func apply(record values: [Double], kind: PointKind, reused: Bool = false) throws -> Int {
         let c = try data.merge(PointBatch(kind: kind, values: values), onConflict: .replace)
         count(c)
+        if reused { reusedTheory += c.addedTheory; reusedSim += c.addedSimulation }
         return c.stored
+    }
+
+    /// The points at flat indices `indices` of `kind` as journal records (`PointBatch` layout) of
+    /// at most `chunk` points each.
+    public func records(_ kind: PointKind, _ indices: [Int], chunk: Int = 4096) -> [[Double]] {
+        let s = grid.spec
+        var out: [[Double]] = []
+        var i = 0
+        while i < indices.count {
+            var values: [Double] = []
+            for idx in indices[i..<min(indices.count, i + chunk)] {
+                switch kind {
+                case .theory:
+                    let (a, b, l) = grid.theoryCoordinates(idx)
+                    values += [s.alpha[a], s.beta[b], s.lambda[l]]
+                    data.theoryRecord(at: idx).encode(into: &values)
+                case .simulation:
+                    let (t, n, r) = grid.simulationCoordinates(idx)
+                    let (a, b, l) = grid.theoryCoordinates(t)
+                    values += [s.alpha[a], s.beta[b], s.lambda[l], Double(s.N[n]), Double(s.seedIDs[r])]
+                    data.simRecord(at: idx).encode(into: &values)
+                }
+            }
+            out.append(values)
+            i += chunk
+        }
+        return out
     }
 
     // MARK: reuse
 
     /// Copy every point of this grid that `other` holds finished (theory: computed; simulation:
     /// status ok) and this store does not have yet. The caller has checked the settings
-    /// (`StudySettings`): `theory`/`simulation` say which kinds may be copied.
+    /// (`StudySettings`): `theory`/`simulation` say which kinds may be copied. Returns the counts
+    /// and the flat indices of the points copied (for the journal).
     @discardableResult
-    public func copy(from other: ResultsData, theory: Bool, simulation: Bool) -> (theory: Int, simulation: Int) {
+    public func copy(from other: ResultsData, theory: Bool, simulation: Bool)
+        -> (theory: Int, simulation: Int, copied: (theory: [Int], simulation: [Int])) {
+        let before = (theory: (0..<data.theoryCount).map { data.isDone(.theory, $0) },
+                      simulation: (0..<data.simCount).map { data.isDone(.simulation, $0) })
         // keepExisting never conflicts
         guard let c = try? data.merge(from: other, theory: theory, simulation: simulation && grid.simulationPoints > 0,
-                                      statuses: [.ok], onConflict: .keepExisting) else { return (0, 0) }
+                                      statuses: [.ok], onConflict: .keepExisting) else { return (0, 0, ([], [])) }
         count(c)
         reusedTheory += c.addedTheory; reusedSim += c.addedSimulation
-        return (c.addedTheory, c.addedSimulation)
+        let t = (0..<data.theoryCount).filter { !before.theory[$0] && data.isDone(.theory, $0) }
+        let s = (0..<data.simCount).filter { !before.simulation[$0] && data.isDone(.simulation, $0) }
+        return (c.addedTheory, c.addedSimulation, (t, s))
     }
 
     /// Mark failed simulated points as not run (for --retry-failed). Returns how many.
