@@ -118,7 +118,8 @@ extension ResultsReaderTests {
 final class FigureTests: XCTestCase {
     /// α = 1, 2, 3 (linear), β = 0.5, 1, λ = 1, N = 100, 400, 4 seeds; the point (α = 2, β = 1,
     /// N = 100) has seed values 0.4, 0.6, 0.4, 0.6 (mean 0.5); (α = 3, β = 1, N = 100) failed with
-    /// value 0 (skipped: no marker) and seed 0 of (α = 1, β = 1, N = 400) is NaN (mean of 3 seeds).
+    /// value 0 (skipped: no marker) and seed 0 of (α = 1, β = 1, N = 400) failed with NaN values
+    /// (mean of 3 seeds; an ok point with a NaN value is a damaged file, refused by the reader).
     func knownFile() throws -> ResultsData {
         try Synthetic.data(alpha: [1, 2, 3], beta: [0.5, 1], lam: [1], N: [100, 400], seeds: 4,
                            sim: { q, t, a, b, l, n, s in
@@ -127,7 +128,7 @@ final class FigureTests: XCTestCase {
                                if q == .epsG && a == 2 && b == 1 && n == 0 { return 0 }
                                return t + (s % 2 == 0 ? 0.02 : -0.02) / sqrt(Double([100, 400][n]))
                            },
-                           status: { a, b, _, n, _ in (a == 2 && b == 1 && n == 0) ? .failed : .ok })
+                           status: { a, b, _, n, s in (a == 2 && b == 1 && n == 0) || (a == 0 && b == 1 && n == 1 && s == 0) ? .failed : .ok })
     }
 
     func testFilesExistParseAndHaveOneGroupPerSeries() throws {
