@@ -53,14 +53,34 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: "Synthetic sweeps run at once during --calibrate (default: the number of cores).")
     var jobs: Int?
 
-    @Option(name: .long, help: "Expert: the BBP-window widening factor of the recipe (default \(RecipeOptions.standard.bbpWidening); for calibrating the factor itself).")
-    var bbpWidening: Double?
+    @Option(name: .long, help: "Expert: the BBP-window widening factors B[,A] below and above BBP (default \(formatNumber(RecipeOptions.standard.bbpWideningBelow)),\(formatNumber(RecipeOptions.standard.bbpWideningAbove)); one number: both).")
+    var bbpWidening: DoubleList?
+
+    @Option(name: .long, help: "Expert, with --calibrate: validate the same synthetic sweeps under each widening B:A (or F for both) of this comma-separated list and print the expected fractions per choice (the study that chooses the default).")
+    var scanWidening: String?
+
+    /// "B:A,F,…" → (below, above) pairs.
+    static func parseScan(_ s: String) -> [(Double, Double)]? {
+        var out: [(Double, Double)] = []
+        for part in s.split(separator: ",") {
+            let f = part.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(f.count), f.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 1 }) else { return nil }
+            out.append((f[0]!, f.count == 2 ? f[1]! : f[0]!))
+        }
+        return out.isEmpty ? nil : out
+    }
 
     func validate() throws {
+        if let s = scanWidening {
+            if calibrate < 1 { throw ValidationError("--scan-widening: needs --calibrate K") }
+            if ValidateCommand.parseScan(s) == nil { throw ValidationError("--scan-widening: expected B:A or F entries, numbers ≥ 1, comma-separated") }
+        }
         if worst < 0 { throw ValidationError("--worst: \(worst) must be ≥ 0") }
         if calibrate < 0 { throw ValidationError("--calibrate: \(calibrate) must be ≥ 0") }
         if let j = jobs, j < 1 { throw ValidationError("--jobs: \(j) must be ≥ 1") }
-        if let w = bbpWidening, !(w.isFinite && w >= 1) { throw ValidationError("--bbp-widening: \(w) must be a number ≥ 1") }
+        if let w = bbpWidening, !((1...2).contains(w.values.count) && w.values.allSatisfy({ $0.isFinite && $0 >= 1 })) {
+            throw ValidationError("--bbp-widening: expected B or B,A with numbers ≥ 1")
+        }
     }
 
     func run() throws {
@@ -68,7 +88,30 @@ struct ValidateCommand: ParsableCommand {
         do { data = try ResultsData.read(path: results) } catch { throw ValidationError("\(error)") }
         if !data.hasSimulation { warn("\(results) holds no simulations: nothing to validate") }
         var options = RecipeOptions.standard
-        if let w = bbpWidening { options.bbpWidening = w }
+        if let w = bbpWidening { options.bbpWideningBelow = w.values[0]; options.bbpWideningAbove = w.values.last! }
+        if let scan = scanWidening.flatMap(ValidateCommand.parseScan), data.hasSimulation {
+            let opts = scan.map { RecipeOptions(bbpWideningBelow: $0.0, bbpWideningAbove: $0.1, collapseSigmas: options.collapseSigmas) }
+            let results = try runCalibration(data, sweeps: calibrate, optionsList: opts, jobs: jobs)
+            for (o, c) in zip(opts, results) {
+                var v = Validation.compute(data, options: o)
+                v.calibration = c
+                if json {
+                    for r in v.records() where r.contains(where: { $0.key == "kind" && $0.value == .string("calibration") }) {
+                        print(jsonLine([("bbp_widening_below", .double(o.bbpWideningBelow)), ("bbp_widening_above", .double(o.bbpWideningAbove))] + r))
+                    }
+                } else {
+                    print("BBP widening \(o.wideningDescription):")
+                    for line in v.calibrationLines() { print("  " + line) }
+                    for q in Analysis.Validation.quantities {
+                        let key = "quantity:" + q, t = c.totals(key), n = t.reduce(0, +)
+                        guard n > 0 else { continue }
+                        print(String(format: "    %-10@ expected agree %.1f %%, marginal %.1f %%, disagree %.2f %% of %d", q as NSString,
+                                     100 * Double(t[0]) / Double(n), 100 * Double(t[1]) / Double(n), 100 * Double(t[2]) / Double(n), n))
+                    }
+                }
+            }
+            return
+        }
         var v = Validation.compute(data, options: options)
         if calibrate > 0 && data.hasSimulation {
             v.calibration = try runCalibration(data, sweeps: calibrate, options: options, jobs: jobs)
@@ -99,6 +142,11 @@ struct ValidateCommand: ParsableCommand {
 
 /// Run a calibration of `data`'s design with progress on stderr; a failure is a runtime error (exit 1).
 func runCalibration(_ data: ResultsData, sweeps: Int, options: RecipeOptions, jobs: Int?) throws -> CalibrationResult {
+    try runCalibration(data, sweeps: sweeps, optionsList: [options], jobs: jobs)[0]
+}
+
+/// The same for several recipe options on the same synthetic sweeps.
+func runCalibration(_ data: ResultsData, sweeps: Int, optionsList: [RecipeOptions], jobs: Int?) throws -> [CalibrationResult] {
     let workers = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
     // the synthetic sweeps run in parallel threads: one BLAS thread each
     if min(workers, sweeps) > 1 { BLAS.setThreads(1) }
@@ -106,7 +154,7 @@ func runCalibration(_ data: ResultsData, sweeps: Int, options: RecipeOptions, jo
     FileHandle.standardError.write(Data(String(format: "vaesweep: calibrating with %d synthetic sweeps (%d at once; predicted ≈ %.0f s)\n",
                                                sweeps, min(workers, sweeps), predicted).utf8))
     do {
-        return try Calibration.run(like: data, sweeps: sweeps, options: options, jobs: workers, progress: { done in
+        return try Calibration.run(like: data, sweeps: sweeps, optionsList: optionsList, jobs: workers, progress: { done in
             FileHandle.standardError.write(Data("vaesweep: calibration sweep \(done)/\(sweeps) done\n".utf8))
         })
     } catch {

@@ -24,7 +24,7 @@ public struct CalibrationResult: Sendable, Equatable {
     /// a file with the same one.
     public var design: String
     /// The recipe version and widening the calibration was computed with.
-    public var recipeVersion: Int, bbpWidening: Double
+    public var recipeVersion: Int, bbpWideningBelow: Double, bbpWideningAbove: Double
     /// Per sweep and key — "all", the phases "learning", "overlearning", "collapsed", and
     /// "quantity:<q>", "alpha:<α>" — counts of agree, marginal, disagree (index 0, 1, 2), in sweep order.
     public var perSweep: [[String: [Int]]]
@@ -125,7 +125,8 @@ public enum Calibration {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in mask { h = (h ^ (b ? 1 : 0)) &* 0x100_0000_01B3 }
         func list(_ v: [Double]) -> String { v.map { "\($0)" }.joined(separator: ",") }
-        return "recipe=\(Validation.recipeVersion);widening=\(options.bbpWidening);rho=\(d.rho);eta=\(d.eta);"
+        return "recipe=\(Validation.recipeVersion);widening=\(options.bbpWideningBelow),\(options.bbpWideningAbove);"
+            + "sigmas=\(options.collapseSigmas);rho=\(d.rho);eta=\(d.eta);"
             + "alpha=\(list(d.alpha));beta=\(list(d.beta));lam=\(list(d.lam));N=\(d.N.map(String.init).joined(separator: ","));"
             + "seeds=\(d.seeds.map(String.init).joined(separator: ","));mask=\(String(h, radix: 16))"
     }
@@ -198,6 +199,14 @@ public enum Calibration {
     public static func run(like d: ResultsData, sweeps K: Int, options: RecipeOptions = .standard, jobs: Int = 1,
                            makeSampler: (@Sendable (UInt64) -> any ExactLawSampler)? = nil,
                            progress: (@Sendable (Int) -> Void)? = nil) throws -> CalibrationResult {
+        try run(like: d, sweeps: K, optionsList: [options], jobs: jobs, makeSampler: makeSampler, progress: progress)[0]
+    }
+
+    /// The same synthetic sweeps validated under each of `optionsList` (e.g. several BBP widening
+    /// factors: the study that chooses `RecipeOptions.bbpWideningBelow/Above`); one result per options, in order.
+    public static func run(like d: ResultsData, sweeps K: Int, optionsList: [RecipeOptions], jobs: Int = 1,
+                           makeSampler: (@Sendable (UInt64) -> any ExactLawSampler)? = nil,
+                           progress: (@Sendable (Int) -> Void)? = nil) throws -> [CalibrationResult] {
         let t0 = Date()
         let fileSeed = fileRootSeed(d)
         let spike = Spike(rawValue: d.attributes["spike"] ?? "ones") ?? .ones
@@ -213,8 +222,7 @@ public enum Calibration {
             while k < K {
                 do {
                     let synth = try syntheticSweep(like: design, sampler: make(rootSeed(k, of: fileSeed)))
-                    let t = tally(Validation.compute(synth, options: options))
-                    box.set(k, .success(t))
+                    box.set(k, .success(optionsList.map { tally(Validation.compute(synth, options: $0)) }))
                 } catch {
                     box.set(k, .failure(error))
                 }
@@ -222,28 +230,31 @@ public enum Calibration {
                 k += workers
             }
         }
-        var perSweep: [[String: [Int]]] = [], groups: [Int] = [], tested: [Int] = []
-        for k in 0..<K {
-            switch box.results[k] {
-            case .success(let t)?: perSweep.append(t.counts); groups.append(t.disagreeingGroups); tested.append(t.testedGroups)
-            case .failure(let e)?: throw e
-            case nil: break
-            }
-        }
         let sampler = make(rootSeed(0, of: fileSeed)).description
-        return CalibrationResult(sweeps: K, sampler: sampler, design: fingerprint(d, options: options),
-                                 recipeVersion: Validation.recipeVersion, bbpWidening: options.bbpWidening,
-                                 perSweep: perSweep, disagreeingGroups: groups, testedGroups: tested,
-                                 seconds: Date().timeIntervalSince(t0))
+        let seconds = Date().timeIntervalSince(t0)
+        return try optionsList.indices.map { o in
+            var perSweep: [[String: [Int]]] = [], groups: [Int] = [], tested: [Int] = []
+            for k in 0..<K {
+                switch box.results[k] {
+                case .success(let ts)?: perSweep.append(ts[o].counts); groups.append(ts[o].disagreeingGroups); tested.append(ts[o].testedGroups)
+                case .failure(let e)?: throw e
+                case nil: break
+                }
+            }
+            return CalibrationResult(sweeps: K, sampler: sampler, design: fingerprint(d, options: optionsList[o]),
+                                     recipeVersion: Validation.recipeVersion, bbpWideningBelow: optionsList[o].bbpWideningBelow,
+                                     bbpWideningAbove: optionsList[o].bbpWideningAbove,
+                                     perSweep: perSweep, disagreeingGroups: groups, testedGroups: tested, seconds: seconds)
+        }
     }
 
     /// Results of the concurrent sweeps, by index.
     final class ResultBox: @unchecked Sendable {
         private let lock = NSLock()
-        private(set) var results: [Result<(counts: [String: [Int]], disagreeingGroups: Int, testedGroups: Int), Error>?]
+        private(set) var results: [Result<[(counts: [String: [Int]], disagreeingGroups: Int, testedGroups: Int)], Error>?]
         private var done = 0
         init(count: Int) { results = Array(repeating: nil, count: count) }
-        func set(_ k: Int, _ r: Result<(counts: [String: [Int]], disagreeingGroups: Int, testedGroups: Int), Error>) {
+        func set(_ k: Int, _ r: Result<[(counts: [String: [Int]], disagreeingGroups: Int, testedGroups: Int)], Error>) {
             lock.lock(); results[k] = r; done += 1; lock.unlock()
         }
         var finished: Int { lock.lock(); defer { lock.unlock() }; return done }

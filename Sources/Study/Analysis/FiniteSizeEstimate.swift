@@ -17,8 +17,8 @@ public struct ReplicateSample: Sendable, Equatable {
     public var n: Int
     /// Values per observable, aligned by replicate index (every array the same length).
     public var values: [String: [Double]]
-    /// An additive correction per observable (the shift to the sample's own P/N of step 1), applied
-    /// to every replicate.
+    /// An additive correction per observable, applied to every replicate: q_th(α) − q_th(P/N), the
+    /// comparison at the sample's own P/N of step 1.
     public var shift: [String: Double]
 
     /// A sample at `n`.

@@ -8,7 +8,7 @@
 // 2. Usable N: n_N ≥ 2 and not in a window at that N (evaluated at P/N):
 //    - the critical BBP window of MODEL.md §5 (`sim_flags` when the file has them, else the formula);
 //    - for the θ-dependent observables (m, ε_g, rate_test, dist_test) that window widened by
-//      `RecipeOptions.bbpWidening` on both sides (chosen by calibration; README/report say which);
+//      `RecipeOptions.bbpWideningBelow` / `…Above` (chosen by calibration; the report says which);
 //    - the collapse-boundary window |β − β_b(P/N)| < 3 |dβ_b/dℓ₁| σ_N (β_b the phase boundary along
 //      β, dβ_b/dℓ₁ from the theory, σ_N the spread of ℓ̂₁: `Theory.topEigenvalueSpread`).
 //    Fewer than 2 usable N: reported apart, as `excluded_critical_window` when every dropped N was
@@ -91,19 +91,27 @@ public struct SizeExclusion: OptionSet, Hashable, Sendable {
 
 /// The tunable constants of the recipe (MODEL.md §7 step 2).
 public struct RecipeOptions: Sendable, Equatable {
-    /// Factor by which the §5 BBP window is widened (both edges, in x = κ/√γ) for the θ-dependent
-    /// observables. 2: chosen by calibration (README, `validate --calibrate`): at α = 0.75 and
-    /// 1.25 (x = 0.87, 1.12) the §5 window lets N = 500 … 1000 through, where m and ε_g are still
-    /// off the (1, 3/2) or (1/2, 5/6) ansatz.
-    public var bbpWidening: Double = 2
+    /// Factors by which the §5 BBP window is widened for the θ-dependent observables, per edge
+    /// (in x = κ/√γ about 1): below BBP the window 1 − w < x becomes 1 − f w < x, above it
+    /// x < 1 + u becomes x < 1 + f u. Chosen by calibration (README "Validating the theory",
+    /// `validate --calibrate K --scan-widening`): below ×2 (at 40 replicates the §5 edge lets
+    /// N(1 − x)³ down to 1 through, and α = 0.5, 0.6 then show 10 % marginal and 3 % disagreeing
+    /// (point, observable) pairs for m and ε_g; ×2 asks N(1 − x)³ > 8); above ×1.2 (the §5 edge
+    /// already asks N(x − 1)³ > 4.5(1 + κ)²; α = 2, 2.5 are calibrated there at N = 500 … 1000, and
+    /// MODEL §7's α = 1.25, x = 1.118, stays apart up to N ≈ 1.9·10⁴, against 1.1·10⁴ unwidened).
+    public var bbpWideningBelow: Double = 2
+    /// See `bbpWideningBelow`.
+    public var bbpWideningAbove: Double = 1.2
     /// Half-width of the collapse-boundary window in standard deviations of β_b(ℓ̂₁).
     public var collapseSigmas: Double = 3
-    /// The recipe as MODEL.md §7 prescribes it.
+    /// The recipe as MODEL.md §7 prescribes it, with the calibrated widening.
     public static let standard = RecipeOptions()
     /// Options with the given constants.
-    public init(bbpWidening: Double = 2, collapseSigmas: Double = 3) {
-        self.bbpWidening = bbpWidening; self.collapseSigmas = collapseSigmas
+    public init(bbpWideningBelow: Double = 2, bbpWideningAbove: Double = 1.2, collapseSigmas: Double = 3) {
+        self.bbpWideningBelow = bbpWideningBelow; self.bbpWideningAbove = bbpWideningAbove; self.collapseSigmas = collapseSigmas
     }
+    /// "×B below, ×A above BBP".
+    public var wideningDescription: String { "×\(formatNumber(bbpWideningBelow)) below, ×\(formatNumber(bbpWideningAbove)) above BBP" }
 }
 
 /// Statistics of one observable at one (point, N).
@@ -242,7 +250,7 @@ public struct Validation: Sendable {
     struct PointContext {
         /// The engine's observables at α (by name; empty when the engine cannot solve the point).
         var engine: [String: Double] = [:]
-        /// q_th(P/N) − q_th(α) per N (ascending, as the input's sizes) and observable.
+        /// The additive correction q_th(α) − q_th(P/N) per N (ascending, as the input's sizes) and observable.
         var shift: [[String: Double]] = []
         /// The theory phase (file, else engine).
         var phase: Phase?
@@ -250,11 +258,11 @@ public struct Validation: Sendable {
         var alternatives: [String: [Double]] = [:]
         /// Per N: §5 critical, widened BBP window (outside §5's), collapse-boundary window.
         var critical: [Bool] = [], widened: [Bool] = [], collapse: [Bool] = []
-        /// The BBP widening factor in use.
-        var widening: Double
+        /// The BBP widening in use.
+        var widening: RecipeOptions
 
         init(_ input: PointInput, rho: Double, eta: Double, options: RecipeOptions) {
-            widening = options.bbpWidening
+            widening = options
             func solve(_ alpha: Double) -> [String: Double]? {
                 guard let i = try? TheoryInput(alpha: alpha, beta: input.beta, lambda: input.lambda, rho: rho, eta: eta) else { return nil }
                 let o = Theory.solve(i).observables
@@ -273,25 +281,26 @@ public struct Validation: Sendable {
                 let alphaEff = Double(p) / Double(s.n)
                 var sh: [String: Double] = [:]
                 if let base, let at = (alphaEff == input.alpha ? base : solve(alphaEff)) {
-                    for q in Validation.quantities { sh[q] = (at[q] ?? .nan) - (base[q] ?? .nan) }
-                    sh["m"] = (at["m"] ?? .nan) - (base["m"] ?? .nan)
-                    sh["Q"] = (at["Q"] ?? .nan) - (base["Q"] ?? .nan)
+                    // the additive correction q_th(α) − q_th(P/N) of every replicate (step 1)
+                    for q in Validation.quantities { sh[q] = (base[q] ?? .nan) - (at[q] ?? .nan) }
                 }
                 shift.append(sh)
                 let crit = s.criticalFromFile ?? FiniteNPhase.isCritical(n: s.n, alpha: alphaEff, rho: rho, eta: eta)
                 critical.append(crit)
-                widened.append(!crit && Validation.inWidenedBBPWindow(n: s.n, alpha: alphaEff, rho: rho, eta: eta, factor: options.bbpWidening))
+                widened.append(!crit && Validation.inWidenedBBPWindow(n: s.n, alpha: alphaEff, rho: rho, eta: eta,
+                                                                      below: options.bbpWideningBelow, above: options.bbpWideningAbove))
                 collapse.append(Validation.inCollapseBoundaryWindow(n: s.n, p: p, beta: input.beta, lambda: input.lambda,
                                                                     rho: rho, eta: eta, sigmas: options.collapseSigmas))
             }
         }
     }
 
-    /// MODEL.md §5's BBP window widened by `factor` about x = 1 on both sides (factor 1: §5's).
-    public static func inWidenedBBPWindow(n: Int, alpha: Double, rho: Double, eta: Double, factor: Double) -> Bool {
+    /// MODEL.md §5's BBP window widened about x = 1 by `below` on its lower and `above` on its upper
+    /// edge (1, 1: §5's).
+    public static func inWidenedBBPWindow(n: Int, alpha: Double, rho: Double, eta: Double, below: Double, above: Double) -> Bool {
         let x = FiniteNPhase.bbpRatio(alpha: alpha, rho: rho, eta: eta)
         let w = FiniteNPhase.criticalWindow(n: n, rho: rho, eta: eta)
-        return x > 1 - factor * (1 - w.lower) && x < 1 + factor * (w.upper - 1)
+        return x > 1 - below * (1 - w.lower) && x < 1 + above * (w.upper - 1)
     }
 
     /// MODEL.md §7 step 2's collapse-boundary window at (N, P): |β − β_b(P/N)| < k |dβ_b/dℓ₁| σ_N,
@@ -328,7 +337,7 @@ public struct Validation: Sendable {
             if ctx.widened[k] && thetaDependent.contains(q) { ex.insert(.widenedBBPWindow) }
             if ctx.collapse[k] { ex.insert(.collapseBoundary) }
             samples.append(sample)
-            sizes.append(SizeStats(n: s.n, seeds: st.count, mean: st.mean, shift: sample.shift[q] ?? 0,
+            sizes.append(SizeStats(n: s.n, seeds: st.count, mean: st.mean, shift: -(sample.shift[q] ?? 0),
                                    se: st.s2.squareRoot(), exclusion: ex))
         }
         var p = PointValidation(quantity: q, a: a, b: b, l: l, alpha: input.alpha, beta: input.beta, lambda: input.lambda,
@@ -349,7 +358,7 @@ public struct Validation: Sendable {
         func describeDropped() -> String {
             var parts: [String] = []
             for (bit, words) in [(SizeExclusion.criticalWindow, "critical BBP window"),
-                                 (.widenedBBPWindow, "BBP window widened ×\(formatNumber(ctx.widening))"),
+                                 (.widenedBBPWindow, "BBP window widened (\(ctx.widening.wideningDescription))"),
                                  (.collapseBoundary, "collapse-boundary window")] {
                 let ns = dropped.filter { sizes[$0].exclusion.contains(bit) }.map { String(sizes[$0].n) }
                 if !ns.isEmpty { parts.append("N = " + ns.joined(separator: ", ") + " in the " + words) }

@@ -9,7 +9,7 @@
 //   n_usable_<q>                   number of usable N
 //   mean_<q>, se_<q>, replicates_<q>, size_status_<q>   (alpha, beta, lam, N): q̃_N, s_N, n_N and
 //                                  why an N is not usable (uint8 bit field, CF flag_masks)
-// Root attributes: recipe_version, bbp_widening, collapse_sigmas, rho, eta, source, N_values,
+// Root attributes: recipe_version, bbp_widening_below/_above, collapse_sigmas, rho, eta, source, N_values,
 // single_N, and with a calibration calibration_* (the per-sweep tallies, so that `summary
 // --calibration FILE` can reuse them for a file of the same design).
 // Written to a fresh temporary name in the target directory, then hard-linked to the requested
@@ -110,7 +110,8 @@ public enum ValidationFile {
             try ss.setAttribute("flag_meanings", SizeExclusion.all.map { $0.1 }.joined(separator: " "))
         }
         try f.setAttribute("recipe_version", Int64(Validation.recipeVersion))
-        try f.setAttribute("bbp_widening", v.options.bbpWidening)
+        try f.setAttribute("bbp_widening_below", v.options.bbpWideningBelow)
+        try f.setAttribute("bbp_widening_above", v.options.bbpWideningAbove)
         try f.setAttribute("collapse_sigmas", v.options.collapseSigmas)
         try f.setAttribute("rho", v.rho)
         try f.setAttribute("eta", v.eta)
@@ -129,7 +130,8 @@ public enum ValidationFile {
         try f.setAttribute("calibration_sampler", c.sampler)
         try f.setAttribute("calibration_design", c.design)
         try f.setAttribute("calibration_recipe_version", Int64(c.recipeVersion))
-        try f.setAttribute("calibration_bbp_widening", c.bbpWidening)
+        try f.setAttribute("calibration_bbp_widening_below", c.bbpWideningBelow)
+        try f.setAttribute("calibration_bbp_widening_above", c.bbpWideningAbove)
         try f.setAttribute("calibration_seconds", c.seconds)
         for key in CalibrationResult.phaseKeys {
             // per sweep [agree, marginal, disagree], flattened (K × 3)
@@ -164,7 +166,8 @@ public enum ValidationFile {
         return CalibrationResult(sweeps: k, sampler: try f.stringAttribute("calibration_sampler"),
                                  design: try f.stringAttribute("calibration_design"),
                                  recipeVersion: Int(try f.attribute("calibration_recipe_version", as: Int64.self).first ?? 0),
-                                 bbpWidening: try f.attribute("calibration_bbp_widening", as: Double.self).first ?? .nan,
+                                 bbpWideningBelow: try f.attribute("calibration_bbp_widening_below", as: Double.self).first ?? .nan,
+                                 bbpWideningAbove: try f.attribute("calibration_bbp_widening_above", as: Double.self).first ?? .nan,
                                  perSweep: perSweep,
                                  disagreeingGroups: try f.attribute("calibration_disagreeing_groups", as: Int64.self).map { Int($0) },
                                  testedGroups: try f.attribute("calibration_tested_groups", as: Int64.self).map { Int($0) },

@@ -36,7 +36,7 @@ extension Validation {
         "finite-size extrapolation (MODEL §7, recipe \(Validation.recipeVersion)) over N = " + nValues.map(String.init).joined(separator: ", ")
             + ": ansatz by theory phase (learning N^-1, N^-3/2; overlearning Q, rate, dist N^-2/3, N^-1 and m N^-1/2, N^-5/6, "
             + "ε_g composed from m∞ and Q∞; collapsed: the largest usable N), weights n_N·N, Welch ν, p = 2 P(t_ν > |z|); "
-            + "BBP window widened ×\(formatNumber(options.bbpWidening)) for m, ε_g, rate_test, dist_test"
+            + "BBP window widened \(options.wideningDescription) for m, ε_g, rate_test, dist_test"
     }
 
     /// The verdict summary lines (shared by `validate` and `summary`): per observable, per phase and
@@ -155,7 +155,7 @@ extension Validation {
     public func calibrationLines() -> [String] {
         guard let c = calibration else { return [] }
         var o = ["calibration: \(c.sweeps) synthetic sweeps of this design drawn from the exact finite-N law by \(c.sampler); "
-                 + "recipe \(c.recipeVersion), BBP widening ×\(formatNumber(c.bbpWidening)); \(String(format: "%.0f", c.seconds)) s"]
+                 + "recipe \(c.recipeVersion), BBP widening ×\(formatNumber(c.bbpWideningBelow)) below, ×\(formatNumber(c.bbpWideningAbove)) above; \(String(format: "%.0f", c.seconds)) s"]
         o.append("  phase         expected agree / marginal / disagree (± se between sweeps)        observed")
         for key in CalibrationResult.phaseKeys {
             let t = c.totals(key)
