@@ -27,9 +27,10 @@ FIGURES ?= results/figures
 VALIDATION ?= results/validation.h5
 # Synthetic sweeps of the run's design drawn from the exact finite-N law, for the report's
 # "a correct theory gives" line (MODEL.md §7 step 8). With the explicit-data sampler each sweep of
-# the default design costs ~10 s of one core: 8 keep `make run` under a minute more on 2 cores
-# (CALIBRATE=0: none, the report then says it is not calibrated).
-CALIBRATE ?= 8
+# the default design costs ~10 s of one core (~25 s on a busy one): 4 add 20–60 s to `make run` on
+# 2 cores; the report says how rough K = 4 is. With the bidiagonal sampler (MODEL.md §8) raise it
+# to hundreds. CALIBRATE=0: none (the report then says it is not calibrated).
+CALIBRATE ?= 4
 
 APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
 APT_openmpi := libopenmpi-dev openmpi-bin
