@@ -29,6 +29,10 @@ RUNFLAGS ?=
 FIGURES ?= results/figures
 VALIDATION ?= results/validation.h5
 VALIDATION_LARGEN ?= results/validation-largeN.h5
+# Synthetic sweeps of each run's design drawn from the exact finite-N law (the bidiagonal sampler,
+# MODEL.md §8: microseconds per data set), for the report's "a correct theory gives" line
+# (MODEL.md §7 step 8). CALIBRATE=0: none (the report then says it is not calibrated).
+CALIBRATE ?= 200
 
 APT_PACKAGES := libopenblas-dev libhdf5-dev hdf5-tools pkg-config librsvg2-bin
 APT_openmpi := libopenmpi-dev openmpi-bin
@@ -82,11 +86,11 @@ run: deps build
 	$(MPIEXEC) $(BIN) run $(SPEC_LARGEN) --output $(OUT_LARGEN) $(RUNFLAGS)
 	$(BIN) plot $(OUT) --out $(FIGURES)
 	$(BIN) plot $(OUT_LARGEN) --out $(FIGURES)/large-N
-	$(BIN) summary $(OUT)
+	$(BIN) validate $(OUT) --calibrate $(CALIBRATE) --out $(VALIDATION) --overwrite > /dev/null   # its report: the summary below
+	$(BIN) validate $(OUT_LARGEN) --calibrate $(CALIBRATE) --out $(VALIDATION_LARGEN) --overwrite > /dev/null
+	$(BIN) summary $(OUT) $(if $(filter-out 0,$(CALIBRATE)),--calibration $(VALIDATION),--calibrate 0)
 	@echo
-	$(BIN) summary $(OUT_LARGEN)
-	$(BIN) validate $(OUT) --out $(VALIDATION) --overwrite > /dev/null   # their reports: the summaries above
-	$(BIN) validate $(OUT_LARGEN) --out $(VALIDATION_LARGEN) --overwrite > /dev/null
+	$(BIN) summary $(OUT_LARGEN) $(if $(filter-out 0,$(CALIBRATE)),--calibration $(VALIDATION_LARGEN),--calibrate 0)
 	@echo "results: $(OUT), $(OUT_LARGEN)   validation: $(VALIDATION), $(VALIDATION_LARGEN)   figures: $(FIGURES)/, $(FIGURES)/large-N/"
 
 bench: deps build

@@ -55,7 +55,7 @@ let package = Package(
                 dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 path: "Sources/Study/Sweep"),
-        .target(name: "Analysis", dependencies: ["ResultsFile", "VAETheory"],
+        .target(name: "Analysis", dependencies: ["ResultsFile", "VAETheory", "VAESimulation"],
                 path: "Sources/Study/Analysis"),
 
         // 5. Command line

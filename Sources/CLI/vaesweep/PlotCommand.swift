@@ -3,7 +3,8 @@ import Foundation
 import Analysis
 import ResultsFile
 
-/// `vaesweep plot RESULTS.h5 [--out DIR]`: the study's figures as SVG (and PNG with rsvg-convert).
+/// `vaesweep plot RESULTS.h5 [--out DIR] [--point α,β,λ …]`: the study's figures as SVG (and PNG
+/// with rsvg-convert); with --point only the per-point validation figure of each point given.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
@@ -14,7 +15,10 @@ struct PlotCommand: ParsableCommand {
             rate_distortion (test distortion versus test rate with the Gaussian-source curve) and \
             agreement (|simulation − theory| of ε_g versus N with a 1/√N guide; only with simulations) and \
             validation (per λ the (α, β) plane coloured by the verdict of ε_g, and q_∞ ± se against the theory; \
-            only with simulations). Theory curves and phase shading are evaluated by the theory engine on dense \
+            only with simulations). --point α,β,λ (repeatable): instead, for each grid point given, the \
+            per-point validation figure point_alpha…_beta…_lam… (one panel per validated observable against \
+            N^(−ω₁) of its ansatz: per-N means ± s_N, used or left out with the reason, the fitted curve \
+            q∞ + a N^(−ω₁) (+ b N^(−ω₂)), the guard's refit, q∞ ± se(q∞) and the theory value). Theory curves and phase shading are evaluated by the theory engine on dense \
             grids (400 α or β; 300 × 300 (α, β) cells). Missing points (NaN, status not ok) are skipped; a partial \
             file (.partial, missing sim_*/status, fewer points done than planned) gives a warning and the subtitle \
             "partial: K of M points".
@@ -35,11 +39,36 @@ struct PlotCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per written file instead of plain paths.")
     var json = false
 
+    @Option(name: .long, help: "Only the per-point validation figure of grid point α,β,λ (repeatable).")
+    var point: [DoubleList] = []
+
+    func validate() throws {
+        for p in point where p.values.count != 3 {
+            throw ValidationError("--point: expected α,β,λ (three numbers), got \(p.values.count)")
+        }
+    }
+
     func run() throws {
         let data: ResultsData
         do { data = try ResultsData.read(path: results) } catch { throw report(error) }
         for w in PartialFile.warnings(data) { warn(w) }
-        let figures = Figures.all(data)
+        var figures: [Figure]
+        if point.isEmpty {
+            figures = Figures.all(data)
+        } else {
+            guard data.hasSimulation else { throw ValidationError("--point: \(results) holds no simulations: nothing to validate") }
+            let v = Validation.compute(data)
+            figures = []
+            for p in point {
+                let (al, be, la) = (p.values[0], p.values[1], p.values[2])
+                guard let (a, b, l) = Figures.gridIndex(data, alpha: al, beta: be, lambda: la) else {
+                    func list(_ v: [Double]) -> String { v.map { formatNumber($0) }.joined(separator: ",") }
+                    throw ValidationError("--point: \(formatNumber(al)),\(formatNumber(be)),\(formatNumber(la)) is not a grid point of \(results) "
+                                          + "(alpha \(list(data.alpha)); beta \(list(data.beta)); lambda \(list(data.lam)))")
+                }
+                if let f = Figures.point(data, a: a, b: b, l: l, validation: v) { figures.append(f) }
+            }
+        }
         let written: [String]
         do { written = try FigureWriter.write(figures, to: out, png: !noPng, source: results, overwrite: overwrite) } catch let e as ExitCoded {
             throw report(e)
@@ -60,7 +89,7 @@ struct PlotCommand: ParsableCommand {
             }
         }
         let notes = figures.flatMap { f in f.notes.map { "\(f.name): \($0)" } }
-            + (data.hasSimulation ? [] : ["agreement, validation: skipped (no simulation data in the file)"])
+            + (data.hasSimulation || !point.isEmpty ? [] : ["agreement, validation: skipped (no simulation data in the file)"])
         for n in notes { FileHandle.standardError.write(Data(("note: " + n + "\n").utf8)) }
     }
 }

@@ -1,58 +1,64 @@
-// The finite-size extrapolation of MODEL.md §7: a weighted least-squares fit of seed means q̄_N
-// against N, q̄_N = q_∞ + a N^(−1/2) (2 or 3 values of N) or q_∞ + a N^(−1/2) + b N^(−1) (≥ 4),
-// with weights 1/s_N² (s_N floored at `FiniteSizeFit.seFloor`).
+// The finite-size least-squares fit of MODEL.md §7 step 4: per-N values q̃_N fitted by
+// q̃_N = Σ_j β_j N^(−e_j) (e₀ = 0, so β₀ = q∞) with A-PRIORI weights w_N = n_N · N (not 1/s_N²:
+// weights estimated from the same few replicates correlate with the values).
 //
-// Solved by Householder QR of the weighted design matrix (never the normal equations, whose
-// condition number is the square of the design's); the covariance of the coefficients is
-// (R^T R)^(−1) = R^(−1) R^(−T). se(q_∞) is √cov₀₀, inflated by √(χ²/dof) when χ²/dof > 1.
+// Solved by Householder QR of the weighted design √w A (never the normal equations, whose condition
+// number is the square of the design's). The fit is linear in the data: β = G Aᵀ W q̃ with
+// G = (AᵀWA)⁻¹ = R⁻¹R⁻ᵀ, so q∞ = Σ_N c_N q̃_N with the intercept row c_N = Σ_j G₀ⱼ A_Nj w_N. The
+// statistics of q∞ (variance Σ c_N² s_N², Welch–Satterthwaite ν) are built from c (FiniteSizeEstimate).
 import Foundation
 
-/// One weighted finite-size fit (MODEL.md §7).
+/// One weighted finite-size fit (MODEL.md §7 step 4).
 public struct FiniteSizeFit: Sendable, Equatable {
-    /// The smallest standard error used as a weight: the solvers' numerical resolution (MODEL.md §7).
+    /// The smallest standard error of a per-N mean: s_N² is floored at seFloor² (the solvers'
+    /// numerical resolution, MODEL.md §7 step 1).
     public static let seFloor = 1e-6
 
-    /// Fitted coefficients [q_∞, a] or [q_∞, a, b] (basis 1, N^(−1/2), N^(−1)).
+    /// Basis exponents e_j (basis functions N^(−e_j)); e₀ = 0 is the intercept q∞.
+    public var exponents: [Double]
+    /// Fitted coefficients β_j (β₀ = q∞).
     public var coefficients: [Double]
-    /// Covariance of the coefficients from the fit, (AᵀWA)⁻¹, NOT inflated.
-    public var covariance: [[Double]]
-    /// Weighted residual sum of squares χ² = Σ (q̄_N − fit)² / s_N².
-    public var chi2: Double
-    /// Degrees of freedom: number of N values minus number of coefficients.
-    public var dof: Int
-    /// The N values that entered the fit.
+    /// The intercept row c_N: q∞ = Σ_N c_N q̃_N (Σ c_N = 1).
+    public var interceptRow: [Double]
+    /// The N values of the fit.
     public var nValues: [Int]
+    /// The weights w_N used.
+    public var weights: [Double]
 
-    /// q_∞, the N → ∞ intercept.
+    /// q∞, the N → ∞ intercept.
     public var qInf: Double { coefficients[0] }
-    /// χ²/dof (NaN when dof = 0: an exact fit).
-    public var chi2PerDof: Double { dof > 0 ? chi2 / Double(dof) : .nan }
-    /// se(q_∞): √cov₀₀, times √(χ²/dof) when χ²/dof > 1 (MODEL.md §7).
-    public var seInf: Double {
-        let base = covariance[0][0].squareRoot()
-        let r = chi2PerDof
-        return r.isFinite && r > 1 ? base * r.squareRoot() : base
+    /// Degrees of freedom of the fit: number of N minus number of coefficients.
+    public var dof: Int { nValues.count - coefficients.count }
+
+    /// The fitted curve at N (any N > 0, also between and beyond the fitted ones).
+    public func value(at n: Double) -> Double {
+        zip(coefficients, exponents).reduce(0) { $0 + $1.0 * pow(n, -$1.1) }
     }
 
-    /// Number of coefficients for `count` values of N: 2 for 2–3 values, 3 for ≥ 4 (MODEL.md §7).
-    public static func parameterCount(forNValues count: Int) -> Int { count >= 4 ? 3 : 2 }
-
-    /// The design-matrix row of one N: [1, N^(−1/2)] or [1, N^(−1/2), N^(−1)].
-    public static func basis(_ n: Int, parameters: Int) -> [Double] {
-        let x = 1 / Double(n).squareRoot()
-        return parameters == 3 ? [1, x, x * x] : [1, x]
+    /// χ² = Σ (q̃_N − fit_N)² / s_N² with the given squared standard errors (floored at seFloor²).
+    public func chi2(values: [Double], variances: [Double]) -> Double {
+        var s = 0.0
+        for (i, n) in nValues.enumerated() {
+            let r = values[i] - value(at: Double(n))
+            s += r * r / max(variances[i], FiniteSizeFit.seFloor * FiniteSizeFit.seFloor)
+        }
+        return s
     }
 
-    /// Fit seed means `mean` with standard errors `se` at system sizes `n` (equal lengths, distinct
-    /// N). Nil with fewer than 2 values, non-finite input or a singular design.
-    public static func fit(n: [Int], mean: [Double], se: [Double]) -> FiniteSizeFit? {
-        let k = n.count
-        guard k >= 2, mean.count == k, se.count == k, Set(n).count == k,
-              n.allSatisfy({ $0 > 0 }), mean.allSatisfy(\.isFinite), se.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return nil }
-        let p = parameterCount(forNValues: k)
-        // weighted rows: A_i / s_i, y_i / s_i
-        var A = (0..<k).map { i in basis(n[i], parameters: p).map { $0 / max(se[i], seFloor) } }
-        var y = (0..<k).map { mean[$0] / max(se[$0], seFloor) }
+    /// The a-priori weight of a per-N mean over `replicates` replicates at size `n`: n_N · N.
+    public static func weight(n: Int, replicates: Int) -> Double { Double(replicates) * Double(n) }
+
+    /// Weighted least squares of `values` at sizes `n` on the basis N^(−e) for e in `exponents`
+    /// (e₀ must be 0), with weights `weights` (> 0). Nil with fewer N than coefficients, repeated
+    /// N, non-finite input or a singular design.
+    public static func fit(n: [Int], values: [Double], weights: [Double], exponents: [Double]) -> FiniteSizeFit? {
+        let k = n.count, p = exponents.count
+        guard p >= 1, exponents[0] == 0, k >= p, values.count == k, weights.count == k, Set(n).count == k,
+              n.allSatisfy({ $0 > 0 }), values.allSatisfy(\.isFinite), weights.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
+        let design = (0..<k).map { i in exponents.map { pow(Double(n[i]), -$0) } }
+        let sw = weights.map { $0.squareRoot() }
+        var A = (0..<k).map { i in design[i].map { $0 * sw[i] } }
+        var y = (0..<k).map { values[$0] * sw[$0] }
         // Householder QR, in place: A = Q R, y ← Qᵀ y
         for j in 0..<p {
             var norm = 0.0
@@ -77,19 +83,16 @@ public struct FiniteSizeFit: Sendable, Equatable {
             let f = 2 * s / vv
             for i in j..<k { y[i] -= f * v[i] }
         }
-        // R is A[0..<p][0..<p] (upper triangular); back-substitute R c = (Qᵀy)[0..<p]
+        // R = A[0..<p][0..<p]; back-substitute R β = (Qᵀy)[0..<p]
         let scale = (0..<p).map { abs(A[$0][$0]) }.max() ?? 0
-        guard (0..<p).allSatisfy({ abs(A[$0][$0]) > 1e-13 * scale }) else { return nil }
-        var c = [Double](repeating: 0, count: p)
+        guard (0..<p).allSatisfy({ abs(A[$0][$0]) > 1e-12 * scale }) else { return nil }
+        var beta = [Double](repeating: 0, count: p)
         for i in stride(from: p - 1, through: 0, by: -1) {
             var s = y[i]
-            for j in (i + 1)..<p { s -= A[i][j] * c[j] }
-            c[i] = s / A[i][i]
+            for j in (i + 1)..<p { s -= A[i][j] * beta[j] }
+            beta[i] = s / A[i][i]
         }
-        // χ² = |residual part of Qᵀy|²
-        var chi2 = 0.0
-        for i in p..<k { chi2 += y[i] * y[i] }
-        // R⁻¹ (upper triangular), then cov = R⁻¹ R⁻ᵀ
+        // G = R⁻¹ R⁻ᵀ, first row only is needed: G₀ⱼ = Σ_m Rinv[0][m] Rinv[j][m]
         var Rinv = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
         for col in 0..<p {
             for i in stride(from: col, through: 0, by: -1) {
@@ -98,12 +101,8 @@ public struct FiniteSizeFit: Sendable, Equatable {
                 Rinv[i][col] = s / A[i][i]
             }
         }
-        var cov = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
-        for i in 0..<p { for j in 0..<p {
-            var s = 0.0
-            for m in max(i, j)..<p { s += Rinv[i][m] * Rinv[j][m] }
-            cov[i][j] = s
-        } }
-        return FiniteSizeFit(coefficients: c, covariance: cov, chi2: chi2, dof: k - p, nValues: n)
+        let g0 = (0..<p).map { j in (j..<p).reduce(0.0) { $0 + Rinv[0][$1] * Rinv[j][$1] } }
+        let c = (0..<k).map { i in weights[i] * (0..<p).reduce(0.0) { $0 + g0[$1] * design[i][$1] } }
+        return FiniteSizeFit(exponents: exponents, coefficients: beta, interceptRow: c, nValues: n, weights: weights)
     }
 }

@@ -82,6 +82,10 @@ public struct ThresholdClaim {
     public var interpolated: Double?
     /// The theory engine's β_c(α) at this α (finite-α boundary).
     public var engine: Double
+    /// Why the grid cannot test the claim (nil: it can): ρ + η lies beyond an open end of the
+    /// bracket (every grid β collapsed and ρ + η at or below the smallest, or no collapsed β and
+    /// ρ + η at or above the largest). `holds` is false then.
+    public var undecided: String? = nil
 }
 
 /// The optimal-β claim for one λ and one data source.
@@ -109,6 +113,10 @@ public struct OptimalBetaClaim {
     public var interpolation: String
     /// The theory engine's argmin of ε_g over β at this α (finite-α optimum).
     public var engine: Double
+    /// Why the grid cannot test the claim (nil: it can): fewer than 3 β with a finite ε_g, η outside
+    /// their range, or the argmin at an end of the grid that is also the β nearest η (a minimum that
+    /// is not bracketed). `holds` is false then.
+    public var undecided: String? = nil
 }
 
 /// Distance of the large-α test RD points from the Gaussian-source curve.
@@ -164,6 +172,14 @@ public struct Summary {
     // MARK: computation
 
     /// Everything the report shows, computed from `d`.
+    /// Everything the report shows, computed from `d`; `calibration` (of `d`'s design) gives the
+    /// validation's calibrated expectation.
+    public static func compute(_ d: ResultsData, calibration: CalibrationResult?) -> Summary {
+        var s = compute(d)
+        s.validation?.calibration = calibration
+        return s
+    }
+
     public static func compute(_ d: ResultsData) -> Summary {
         func info(_ name: String, _ v: [Double]) -> CoordinateInfo {
             let spacing: String
@@ -202,7 +218,7 @@ public struct Summary {
             if let c = threshold(betas: betas, phases: tPhase, Q: tQ, expected: d.rho + d.eta) {
                 s.thresholds.append(ThresholdClaim(lambda: lambda, source: "theory", alpha: alpha, expected: d.rho + d.eta,
                                                    below: c.below, above: c.above, holds: c.holds,
-                                                   interpolated: c.interpolated, engine: bcEngine))
+                                                   interpolated: c.interpolated, engine: bcEngine, undecided: c.undecided))
             }
             let tEps = order.map { d.theoryValue(.epsG, aMax, $0, l) }
             let tM = order.map { d.theoryValue(.m, aMax, $0, l) }
@@ -210,7 +226,7 @@ public struct Summary {
                 s.optimalBetas.append(OptimalBetaClaim(lambda: lambda, source: "theory", alpha: alpha, expected: d.eta,
                                                        argmin: c.argmin, minEpsG: c.min, neighbours: c.neighbours,
                                                        holds: c.holds, interpolated: c.interpolated,
-                                                       interpolation: c.method, engine: optEngine))
+                                                       interpolation: c.method, engine: optEngine, undecided: c.undecided))
             }
             let tR = order.map { d.theoryValue(.rateTest, aMax, $0, l) }
             let tD = order.map { d.theoryValue(.distTest, aMax, $0, l) }
@@ -228,7 +244,7 @@ public struct Summary {
             if let c = threshold(betas: betas, phases: sPhase, Q: sQ, expected: d.rho + d.eta) {
                 s.thresholds.append(ThresholdClaim(lambda: lambda, source: src, alpha: alpha, expected: d.rho + d.eta,
                                                    below: c.below, above: c.above, holds: c.holds,
-                                                   interpolated: c.interpolated, engine: bcEngine))
+                                                   interpolated: c.interpolated, engine: bcEngine, undecided: c.undecided))
             }
             let sEps = order.map { d.simStats(.epsG, aMax, $0, l, n).mean }
             let sM = order.map { d.simStats(.m, aMax, $0, l, n).mean }
@@ -236,7 +252,7 @@ public struct Summary {
                 s.optimalBetas.append(OptimalBetaClaim(lambda: lambda, source: src, alpha: alpha, expected: d.eta,
                                                        argmin: c.argmin, minEpsG: c.min, neighbours: c.neighbours,
                                                        holds: c.holds, interpolated: c.interpolated,
-                                                       interpolation: c.method, engine: optEngine))
+                                                       interpolation: c.method, engine: optEngine, undecided: c.undecided))
             }
             let sR = order.map { d.simStats(.rateTest, aMax, $0, l, n).mean }
             let sD = order.map { d.simStats(.distTest, aMax, $0, l, n).mean }

@@ -6,7 +6,7 @@ import Foundation
 extension Summary {
     /// Threshold bracket from phases over ascending β (nil phase = no data).
     static func threshold(betas: [Double], phases: [Int8?], Q: [Double], expected: Double)
-        -> (below: Double?, above: Double?, holds: Bool, interpolated: Double?)? {
+        -> (below: Double?, above: Double?, holds: Bool, interpolated: Double?, undecided: String?)? {
         let known = phases.indices.filter { phases[$0] != nil }
         guard !known.isEmpty else { return nil }
         let nonCollapsed = known.filter { phases[$0]! != 0 }
@@ -26,9 +26,17 @@ extension Summary {
             above = betas[known.first!]
         }
         let tol = 1e-9 * Swift.max(1, abs(expected))
-        let holds = (below.map { $0 <= expected + tol } ?? true) && (above.map { expected <= $0 + tol } ?? false)
+        var holds = (below.map { $0 <= expected + tol } ?? true) && (above.map { expected <= $0 + tol } ?? false)
             && below != nil
-        return (below, above, holds, interpolated)
+        // an open end of the bracket on the side where ρ + η lies: the grid cannot test the claim
+        var undecided: String? = nil
+        if above == nil, let below, expected >= below - tol {
+            undecided = "no collapsed grid β above the largest non-collapsed β = \(formatNumber(below)) ≤ ρ + η"
+        } else if below == nil, let above, expected <= above + tol {
+            undecided = "every grid β is collapsed and ρ + η ≤ the smallest β = \(formatNumber(above))"
+        }
+        if undecided != nil { holds = false }
+        return (below, above, holds, interpolated, undecided)
     }
 
     /// Grid argmin over ascending β, its neighbours, whether it is the grid point nearest `expected`,
@@ -36,12 +44,24 @@ extension Summary {
     /// the parabola through the argmin and its neighbours.
     static func optimum(betas: [Double], values: [Double], expected: Double,
                         Q: [Double]? = nil, m: [Double]? = nil, rho: Double = 1)
-        -> (argmin: Double, min: Double, neighbours: (Double?, Double?), holds: Bool, interpolated: Double?, method: String)? {
+        -> (argmin: Double, min: Double, neighbours: (Double?, Double?), holds: Bool, interpolated: Double?, method: String, undecided: String?)? {
         let finite = values.indices.filter { values[$0].isFinite }
         guard let k = finite.min(by: { values[$0] < values[$1] }) else { return nil }
         let lo = finite.last(where: { $0 < k }), hi = finite.first(where: { $0 > k })
         let nearest = betas.map { abs($0 - expected) }.min()!
-        let holds = abs(betas[k] - expected) <= nearest * (1 + 1e-12) + 1e-15
+        var holds = abs(betas[k] - expected) <= nearest * (1 + 1e-12) + 1e-15
+        // what the grid cannot test: too few β, η outside their range, or a minimum at an end of the
+        // grid that is also the β nearest η (not bracketed: the true minimum may lie beyond)
+        var undecided: String? = nil
+        let fb = finite.map { betas[$0] }
+        if fb.count < 3 {
+            undecided = "fewer than 3 β with a finite ε_g"
+        } else if let bmin = fb.min(), let bmax = fb.max(), expected < bmin || expected > bmax {
+            undecided = "η = \(formatNumber(expected)) is outside the grid's β range [\(formatNumber(bmin)), \(formatNumber(bmax))]"
+        } else if (lo == nil || hi == nil) && holds {
+            undecided = "the minimum is at the end of the grid (β = \(formatNumber(betas[k]))): not bracketed"
+        }
+        if undecided != nil { holds = false }
         var interp: Double? = nil
         if let Q, let m {
             let sr = rho.squareRoot()
@@ -62,7 +82,7 @@ extension Summary {
             let den = (x1 - x0) * (f1 - f2) - (x1 - x2) * (f1 - f0)
             if den != 0 { interp = x1 - 0.5 * num / den; method = "parabola" }
         }
-        return (betas[k], values[k], (lo.map { betas[$0] }, hi.map { betas[$0] }), holds, interp, method)
+        return (betas[k], values[k], (lo.map { betas[$0] }, hi.map { betas[$0] }), holds, interp, method, undecided)
     }
 
     /// Excess rate over the Gaussian-source curve for the finite (rate, distortion > 0) points.

@@ -35,11 +35,12 @@ extension Summary {
         }
         o.append("")
         let alphaMax = coordinates.first(where: { $0.name == "alpha" })?.max ?? .nan
-        o.append("claims at the largest α = \(f(alphaMax)) (α → ∞ statements; exact to grid resolution as defined below):")
+        o.append("claims at the largest α = \(f(alphaMax)) (α → ∞ statements; exact to grid resolution as defined below; undecided where the grid cannot test them):")
         o.append("  collapse threshold β_c = ρ + η = \(f(rho + eta)) [holds if ρ + η lies between the largest non-collapsed β and the next grid β]")
         for c in thresholds {
             let br = "[\(c.below.map(f) ?? "below grid"), \(c.above.map(f) ?? "beyond grid")]"
-            var line = "    λ = \(f(c.lambda)), \(c.source): threshold in \(br) → \(c.holds ? "holds" : "does not hold")"
+            var line = "    λ = \(f(c.lambda)), \(c.source): threshold in \(br) → "
+                + (c.undecided.map { "undecided (\($0))" } ?? (c.holds ? "holds" : "does not hold"))
             if let i = c.interpolated { line += "; Q → 0 extrapolation \(f(i))" }
             if c.engine.isFinite { line += "; engine β_c(α) = \(f(c.engine))" }
             o.append(line)
@@ -47,7 +48,8 @@ extension Summary {
         if thresholds.isEmpty { o.append("    (no phase data at the largest α)") }
         o.append("  optimal β = η = \(f(eta)) [holds if the grid argmin of ε_g is the grid β nearest η]")
         for c in optimalBetas {
-            var line = "    λ = \(f(c.lambda)), \(c.source): argmin β = \(f(c.argmin)) (ε_g = \(f(c.minEpsG)); neighbours \(c.neighbours.0.map(f) ?? "—"), \(c.neighbours.1.map(f) ?? "—")) → \(c.holds ? "holds" : "does not hold")"
+            var line = "    λ = \(f(c.lambda)), \(c.source): argmin β = \(f(c.argmin)) (ε_g = \(f(c.minEpsG)); neighbours \(c.neighbours.0.map(f) ?? "—"), \(c.neighbours.1.map(f) ?? "—")) → "
+                + (c.undecided.map { "undecided (\($0))" } ?? (c.holds ? "holds" : "does not hold"))
             if let i = c.interpolated { line += "; interpolated (\(c.interpolation)) \(f(i))" }
             if c.engine.isFinite { line += "; engine β*(α) = \(f(c.engine))" }
             o.append(line)
@@ -90,11 +92,14 @@ extension Summary {
                 rec.append(("single_N", .bool(v.singleN)))
                 out.append(rec)
             }
+            out += v.records().filter { r in r.contains { $0.key == "kind" && $0.value == .string("calibration") } }
         }
         for c in thresholds {
             out.append([("kind", .string("threshold")), ("lam", .double(c.lambda)), ("source", .string(c.source)),
                         ("alpha", .double(c.alpha)), ("expected", .double(c.expected)),
                         ("below", .double(c.below ?? .nan)), ("above", .double(c.above ?? .nan)), ("holds", .bool(c.holds)),
+                        ("status", .string(c.undecided == nil ? (c.holds ? "holds" : "does_not_hold") : "undecided")),
+                        ("undecided_reason", .string(c.undecided ?? "")),
                         ("interpolated", .double(c.interpolated ?? .nan)), ("engine", .double(c.engine))])
         }
         for c in optimalBetas {
@@ -102,6 +107,8 @@ extension Summary {
                         ("alpha", .double(c.alpha)), ("expected", .double(c.expected)), ("argmin", .double(c.argmin)),
                         ("min_eps_g", .double(c.minEpsG)), ("neighbour_below", .double(c.neighbours.0 ?? .nan)),
                         ("neighbour_above", .double(c.neighbours.1 ?? .nan)), ("holds", .bool(c.holds)),
+                        ("status", .string(c.undecided == nil ? (c.holds ? "holds" : "does_not_hold") : "undecided")),
+                        ("undecided_reason", .string(c.undecided ?? "")),
                         ("interpolated", .double(c.interpolated ?? .nan)), ("interpolation", .string(c.interpolation)),
                         ("engine", .double(c.engine))])
         }

@@ -1,5 +1,7 @@
 // Figure 5 (validation.svg): per λ, (left) the (α, β) plane with each grid cell coloured by the
-// MODEL.md §7 verdict of ε_g, and (right) the finite-size extrapolation q_∞ ± se(q_∞) of ε_g per β
+// MODEL.md §7 verdict of ε_g (the reported-apart classes each with its own colour, a letter in the
+// cell and a legend entry: C critical window, W fewer than 2 usable N, F first-order coexistence,
+// 0 λ = 0 null space), and (right) the finite-size extrapolation q_∞ ± se(q_∞) of ε_g per β
 // against the theory curve (the engine on ≥ 400 α). In a single-N file the right panel shows the
 // seed mean ± s_N of that N instead (no extrapolation possible).
 import Foundation
@@ -17,7 +19,30 @@ extension Figures {
         case .excludedCritical: return "#9ecae1"
         case .excludedFirstOrder: return "#c2a5cf"
         case .excludedNullSpace: return "#fdae6b"
+        case .excludedWindow: return "#80cdc1"
         case .noData: return "#ffffff"
+        }
+    }
+
+    /// The letter marking a reported-apart class in the verdict map (nil for the tested verdicts).
+    public static func verdictGlyph(_ v: Verdict) -> String? {
+        switch v {
+        case .excludedCritical: return "C"
+        case .excludedWindow: return "W"
+        case .excludedFirstOrder: return "F"
+        case .excludedNullSpace: return "0"
+        default: return nil
+        }
+    }
+
+    /// The legend text of a verdict (the reported-apart classes with what they mean).
+    public static func verdictLegend(_ v: Verdict) -> String {
+        switch v {
+        case .excludedCritical: return "apart: critical BBP window"
+        case .excludedWindow: return "apart: < 2 usable N (windows)"
+        case .excludedFirstOrder: return "apart: first-order coexistence"
+        case .excludedNullSpace: return "apart: λ = 0, α < 1 (V null space)"
+        default: return v.name.replacingOccurrences(of: "_", with: " ")
         }
     }
 
@@ -36,7 +61,8 @@ extension Figures {
         var legend: [LegendItem] = [.heading("verdict of ε_g (MODEL §7)")]
         let present = Set(v.points.filter { $0.quantity == q }.map(\.verdict))
         for verdict in Verdict.allCases where present.contains(verdict) {
-            legend.append(.swatch(verdictFill(verdict), verdict.name.replacingOccurrences(of: "_", with: " ")))
+            let glyph = verdictGlyph(verdict).map { " [\($0)]" } ?? ""
+            legend.append(.swatch(verdictFill(verdict), verdictLegend(verdict) + glyph))
         }
         legend.append(.heading(v.singleN ? "N = \(v.nValues.first ?? 0) mean ± s_N (no extrapolation)" : "q_∞ ± se(q_∞); theory curves"))
         for b in 0..<nB { legend.append(.lineMarker(LineStyle(color: Palette.ordered(b, of: nB)), MarkerStyle(shape: .circle, color: Palette.ordered(b, of: nB)), "β = \(formatNumber(d.beta[b]))")) }
@@ -68,6 +94,9 @@ extension Figures {
                     let tip = "α=\(formatNumber(d.alpha[a])) β=\(formatNumber(d.beta[b])): \(p.verdict.name)"
                         + (p.z.isFinite ? String(format: " (z = %.2f)", p.z) : "") + (p.reason.isEmpty ? "" : "; " + p.reason)
                     doc.raw("<rect class=\"verdict-cell\" data-verdict=\"\(p.verdict.name)\" x=\"\(px(x0))\" y=\"\(px(y0))\" width=\"\(px(x1 - x0 + 0.5))\" height=\"\(px(y1 - y0 + 0.5))\" fill=\"\(verdictFill(p.verdict))\" stroke=\"#fff\" stroke-width=\"0.6\"><title>\(svgEscape(tip))</title></rect>")
+                    if let g = verdictGlyph(p.verdict) {
+                        doc.text((x0 + x1) / 2, (y0 + y1) / 2 + 4, g, size: 11, anchor: .middle, weight: "bold", color: "#333", class: "verdict-glyph")
+                    }
                 }
             }
             doc.endGroup()
@@ -78,8 +107,7 @@ extension Figures {
             }
             func estimate(_ a: Int, _ b: Int) -> (Double, Double)? {
                 let p = point(a, b, l)
-                if let f = p.fit { return (f.qInf, f.seInf) }
-                if v.singleN, let s = p.sizes.last, s.seeds >= 2 { return (s.mean, s.se) }
+                if let e = p.estimate { return (e.qInf, e.se) }
                 return nil
             }
             var ys = curves.flatMap { $0.compactMap { $0?.1 } }
