@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"]),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "Analysis", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "ReplayTests", dependencies: ["Analysis", "VAESimulation", "VAETheory", "TestSupport"]),
     ]
 )

@@ -4,6 +4,7 @@
 // calibrated rate; the calibration round-trips through the validation file into `summary`. Also the
 // per-point figure, the verdict map's classes apart, and the summary's undecided claims.
 import Foundation
+import LinearAlgebra
 import Analysis
 import ResultsFile
 import TestSupport
@@ -19,41 +20,46 @@ final class CalibrationTests: XCTestCase {
     }
 
     /// The synthetic sweep of the calibration is exactly what `vaesweep run` with the exact solver
-    /// records for the same root seed: every sim_* value, sim_phase, sim_flags and status equal bit
-    /// for bit (so the calibration's draws go through the sweep's own code, nothing re-derived).
+    /// records for the same root seed — with the standard (bidiagonal) sampler against a sweep with
+    /// `data = "bidiagonal"`, and with the explicit-data sampler against an explicit one: every sim_*
+    /// value, sim_phase, sim_flags and status equal bit for bit (so the calibration's draws go
+    /// through the sweep's own code, nothing re-derived).
     func testSyntheticSweepEqualsTheExactSolversSweep() throws {
+        BLAS.setThreads(1)   // as a sweep runs (dsyevr on the explicit path depends on the thread count)
         let dir = try Synthetic.tempDir("calrun")
-        let spec = """
-        [model]
-        rho = 1.0
-        eta = 1.0
-        [grid]
-        alpha = [0.25, 1.0, 3.0]
-        beta = [0.5, 2.5]
-        lambda = [0.01, 1.0]
-        N = [60, 120]
-        seeds = 3
-        [simulation]
-        run = true
-        solver = "exact"
-        seed = 4242
-        [output]
-        path = "\(dir)/r.h5"
-        """
-        try spec.write(toFile: dir + "/s.toml", atomically: true, encoding: .utf8)
-        let r = try runVaesweep(["run", dir + "/s.toml", "--output", dir + "/r.h5"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let file = try ResultsData.read(path: dir + "/r.h5")
-        let synth = try Calibration.syntheticSweep(like: file, sampler: ExplicitDataSampler(rho: 1, eta: 1, rootSeed: 4242))
-        for q in Quantity.allCases {
-            let a = try XCTUnwrap(file[sim: q]), b = try XCTUnwrap(synth[sim: q])
-            XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), q.rawValue)
+        for (data, sampler) in [("bidiagonal", BidiagonalSampler(rho: 1, eta: 1, rootSeed: 4242) as any ExactLawSampler),
+                                ("explicit", ExplicitDataSampler(rho: 1, eta: 1, rootSeed: 4242))] {
+            let spec = """
+            [model]
+            rho = 1.0
+            eta = 1.0
+            [grid]
+            alpha = [0.25, 1.0, 3.0]
+            beta = [0.5, 2.5]
+            lambda = [0.01, 1.0]
+            N = [60, 120]
+            seeds = 3
+            [simulation]
+            run = true
+            solver = "exact"
+            data = "\(data)"
+            seed = 4242
+            """
+            try spec.write(toFile: dir + "/\(data).toml", atomically: true, encoding: .utf8)
+            let r = try runVaesweep(["run", dir + "/\(data).toml", "--output", dir + "/\(data).h5"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let file = try ResultsData.read(path: dir + "/\(data).h5")
+            let synth = try Calibration.syntheticSweep(like: file, sampler: sampler)
+            for q in Quantity.allCases {
+                let a = try XCTUnwrap(file[sim: q]), b = try XCTUnwrap(synth[sim: q])
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(data): \(q)")
+            }
+            XCTAssertEqual(file.simPhase, synth.simPhase, data)
+            XCTAssertEqual(file.simFlags, synth.simFlags, data)
+            XCTAssertEqual(file.status, synth.status, data)
+            XCTAssertEqual(file.theoryFlags, synth.theoryFlags, data)
+            for q in Quantity.allCases { XCTAssertEqual(file[theory: q]!.map(\.bitPattern), synth[theory: q]!.map(\.bitPattern), "\(data): \(q)") }
         }
-        XCTAssertEqual(file.simPhase, synth.simPhase)
-        XCTAssertEqual(file.simFlags, synth.simFlags)
-        XCTAssertEqual(file.status, synth.status)
-        XCTAssertEqual(file.theoryFlags, synth.theoryFlags)
-        for q in Quantity.allCases { XCTAssertEqual(file[theory: q]!.map(\.bitPattern), synth[theory: q]!.map(\.bitPattern), q.rawValue) }
         // and the calibration's own root seeds never coincide with the file's
         XCTAssertTrue((0..<1000).allSatisfy { Calibration.rootSeed($0, of: 4242) != 4242 })
         XCTAssertEqual(Set((0..<1000).map { Calibration.rootSeed($0, of: 4242) }).count, 1000)
@@ -68,10 +74,10 @@ final class CalibrationTests: XCTestCase {
     func testCalibrationMatchesModelFigures() throws {
         let d = try CalibrationTests.design()
         let t0 = Date()
-        let c = try Calibration.run(like: d, sweeps: 24, jobs: 2)
+        let c = try Calibration.run(like: d, sweeps: 300, jobs: 2)
         let seconds = Date().timeIntervalSince(t0)
-        XCTAssertEqual(c.sweeps, 24)
-        XCTAssertEqual(c.perSweep.count, 24)
+        XCTAssertEqual(c.sweeps, 300)
+        XCTAssertEqual(c.perSweep.count, 300)
         let la = c.fraction(0, phase: "learning"), ld = c.fraction(2, phase: "learning")
         let all = c.fraction(2), lt = c.totals("learning")
         print(String(format: "calibration test: learning agree %.3f ± %.3f, disagree %.4f ± %.4f of %d; overall disagree %.4f ± %.4f; P(group) %.3f; %.0f s",

@@ -142,12 +142,15 @@ func runCalibration(_ data: ResultsData, sweeps: Int, options: RecipeOptions, jo
 func runCalibration(_ data: ResultsData, sweeps: Int, optionsList: [RecipeOptions], jobs: Int?) throws -> [CalibrationResult] {
     let workers = jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
     // the synthetic sweeps run in parallel threads: one BLAS thread each
-    if min(workers, sweeps) > 1 { BLAS.setThreads(1) }
+    BLAS.setThreads(1)   // the explicit sampler's dense path depends on the thread count: one, as a sweep runs
     let predicted = Calibration.predictedSecondsPerSweep(data) * Double(sweeps) / Double(min(workers, sweeps))
     FileHandle.standardError.write(Data(String(format: "vaesweep: calibrating with %d synthetic sweeps (%d at once; predicted ≈ %.0f s)\n",
                                                sweeps, min(workers, sweeps), predicted).utf8))
     do {
+        // a progress line at every tenth of the sweeps (not one per sweep: hundreds take seconds)
+        let step = max(1, sweeps / 10)
         return try Calibration.run(like: data, sweeps: sweeps, optionsList: optionsList, jobs: workers, progress: { done in
+            guard done % step == 0 || done == sweeps else { return }
             FileHandle.standardError.write(Data("vaesweep: calibration sweep \(done)/\(sweeps) done\n".utf8))
         })
     } catch {
