@@ -6,9 +6,10 @@
 //   1. Sources/Interop   C system-library targets + tiny header shims (Open MPI, HDF5, OpenBLAS/LAPACK)
 //   2. Sources/Wrappers  safe Swift wrappers: MPIKit, HDF5Kit, LinearAlgebra
 //   3. Sources/Science   pure Swift science, no MPI: VAETheory, VAESimulation
-//   4. Sources/Study     ResultsFile (the one module that writes AND reads the HDF5 schema),
-//                        Sweep (spec, grid, work distribution, journal, MPI runner, reuse, merge),
-//                        Analysis (figures, summary, validation: the reading half of a study)
+//   4. Sources/Study     ResultsFile (the one module that writes AND reads the HDF5 schema; the point
+//                        records' field tables; safe files), Sweep (spec, grid, work distribution,
+//                        journal, MPI runner, reuse, merge, status), Statistics (finite-size fits,
+//                        verdicts, calibration, the validation file, summary), Plots (the figures)
 //   5. Sources/CLI       the `vaesweep` command-line tool and the benchmarks
 import PackageDescription
 
@@ -55,12 +56,14 @@ let package = Package(
                 dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "VAETheory", "VAESimulation", "ResultsFile",
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 path: "Sources/Study/Sweep"),
-        .target(name: "Analysis", dependencies: ["ResultsFile", "VAETheory", "VAESimulation"],
-                path: "Sources/Study/Analysis"),
+        .target(name: "Statistics", dependencies: ["ResultsFile", "VAETheory", "VAESimulation"],
+                path: "Sources/Study/Statistics"),
+        .target(name: "Plots", dependencies: ["Statistics", "ResultsFile", "VAETheory"],
+                path: "Sources/Study/Plots"),
 
         // 5. Command line
         .executableTarget(name: "vaesweep",
-                          dependencies: ["Sweep", "ResultsFile", "Analysis", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
+                          dependencies: ["Sweep", "ResultsFile", "Statistics", "Plots", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI/vaesweep"),
 
@@ -74,8 +77,8 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["MPIKit", "HDF5Kit", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "TheoryTests", dependencies: ["VAETheory"]),
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "Analysis", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "ResultsFile", "HDF5Kit", "VAETheory", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Analysis", "VAESimulation", "VAETheory", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "Statistics", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Statistics", "Plots", "ResultsFile", "HDF5Kit", "VAETheory", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "ReplayTests", dependencies: ["ResultsFile", "VAESimulation", "VAETheory", "TestSupport"]),
     ]
 )

@@ -5,7 +5,8 @@
 // per-point figure, the verdict map's classes apart, and the summary's undecided claims.
 import Foundation
 import LinearAlgebra
-import Analysis
+import Plots
+import Statistics
 import ResultsFile
 import TestSupport
 import VAETheory

@@ -1,5 +1,6 @@
 import Foundation
-import Analysis
+import Plots
+import Statistics
 import ResultsFile
 import TestSupport
 import VAETheory

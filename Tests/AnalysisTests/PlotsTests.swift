@@ -1,6 +1,7 @@
 import Foundation
 import HDF5Kit
-import Analysis
+import Plots
+import Statistics
 import ResultsFile
 import VAETheory
 import TestSupport

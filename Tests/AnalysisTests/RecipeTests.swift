@@ -3,7 +3,7 @@
 // against closed forms computed here, and each regime's ansatz against synthetic data of known q∞
 // (coverage over many replicates).
 import Foundation
-import Analysis
+import Statistics
 import ResultsFile
 import TestSupport
 import VAETheory

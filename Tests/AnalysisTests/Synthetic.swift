@@ -6,7 +6,8 @@ import Foundation
 import FoundationXML
 #endif
 import HDF5Kit
-import Analysis
+import Plots
+import Statistics
 import ResultsFile
 import VAETheory
 

@@ -1,5 +1,5 @@
 import Foundation
-import Analysis
+import ResultsFile
 import TestSupport
 import VAESimulation
 import VAETheory

@@ -1,4 +1,4 @@
-import Analysis
+import Statistics
 import Foundation
 import ResultsFile
 import Sweep

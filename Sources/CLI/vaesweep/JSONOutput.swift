@@ -1,5 +1,5 @@
 import Foundation
-import Analysis
+import Statistics
 import VAETheory
 
 /// A JSON object whose keys keep their insertion order (one object per output line).

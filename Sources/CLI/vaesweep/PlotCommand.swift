@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Analysis
+import Plots
+import Statistics
 import ResultsFile
 
 /// `vaesweep plot RESULTS.h5 [--out DIR] [--point α,β,λ …]`: the study's figures as SVG (and PNG

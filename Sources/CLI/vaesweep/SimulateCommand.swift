@@ -1,4 +1,4 @@
-import Analysis
+import ResultsFile
 import ArgumentParser
 import Foundation
 import VAESimulation

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Analysis
+import Statistics
 import ResultsFile
 import Sweep
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Analysis
+import Statistics
 import ResultsFile
 
 /// `vaesweep summary RESULTS.h5 [--json] [--calibrate K | --calibration VALIDATION.h5]`: grid and
@@ -59,7 +59,7 @@ struct SummaryCommand: ParsableCommand {
                 do { stored = try ValidationFile.readCalibration(path: path) } catch { throw ValidationError("\(error)") }
                 guard let stored else { throw ValidationError("--calibration: '\(path)' holds no calibration (write one with `vaesweep validate \(results) --calibrate K --out FILE`)") }
                 guard stored.design == Calibration.fingerprint(data) else {
-                    throw ValidationError("--calibration: '\(path)' was calibrated for another design or recipe (not \(results) with recipe \(Analysis.Validation.recipeVersion))")
+                    throw ValidationError("--calibration: '\(path)' was calibrated for another design or recipe (not \(results) with recipe \(Statistics.Validation.recipeVersion))")
                 }
                 cal = stored
             } else {

@@ -1,4 +1,4 @@
-import Analysis
+import Statistics
 import ArgumentParser
 import Foundation
 import LinearAlgebra
@@ -102,7 +102,7 @@ struct ValidateCommand: ParsableCommand {
                 } else {
                     print("BBP widening \(o.wideningDescription):")
                     for line in v.calibrationLines() { print("  " + line) }
-                    for q in Analysis.Validation.quantities {
+                    for q in Statistics.Validation.quantities {
                         let key = "quantity:" + q.rawValue, t = c.totals(key), n = t.reduce(0, +)
                         guard n > 0 else { continue }
                         print(String(format: "    %-10@ expected agree %.1f %%, marginal %.1f %%, disagree %.2f %% of %d", q.rawValue as NSString,

@@ -1,5 +1,6 @@
 // Text and number formatting for the SVG figures: escaping, pixel coordinates, compact labels.
 import Foundation
+import Statistics
 
 // MARK: - Text and numbers
 
@@ -32,29 +33,3 @@ public func px(_ v: Double) -> String {
     return s
 }
 
-/// A compact human label for a number: "0.5", "12", "1e-4", "2.5e6".
-public func formatNumber(_ v: Double, significant: Int = 4) -> String {
-    guard v.isFinite else { return v.isNaN ? "NaN" : (v > 0 ? "∞" : "−∞") }
-    if v == 0 { return "0" }
-    let a = abs(v)
-    if a >= 1e5 || a < 1e-3 {
-        var s = String(format: "%.\(max(0, significant - 1))e", v)
-        // "2.500e+06" -> "2.5e6"
-        let parts = s.split(separator: "e")
-        var mant = String(parts[0])
-        if mant.contains(".") {
-            while mant.hasSuffix("0") { mant.removeLast() }
-            if mant.hasSuffix(".") { mant.removeLast() }
-        }
-        let exp = Int(parts[1]) ?? 0
-        s = mant + "e" + String(exp)
-        return s
-    }
-    var s = String(format: "%.\(significant)g", v)
-    if s.contains("e") { s = String(format: "%.6f", v) }
-    if s.contains(".") {
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-    }
-    return s
-}

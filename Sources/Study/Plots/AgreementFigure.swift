@@ -1,5 +1,6 @@
 // Figure 4: |simulation mean − theory| of ε_g versus N (log–log) with a 1/√N guide.
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

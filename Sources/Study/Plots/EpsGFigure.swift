@@ -1,6 +1,7 @@
 // Figure 1: ε_g versus α per λ — the theory as smooth curves (the engine on ≥ 400 α per β) and the
 // simulations as seed mean ± std per (β, N).
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

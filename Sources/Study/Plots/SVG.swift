@@ -3,6 +3,7 @@
 // legends. Output is self-contained (inline styles only, generic font family), so the files open
 // in any browser and convert with rsvg-convert.
 import Foundation
+import Statistics
 import ResultsFile
 
 // MARK: - Document

@@ -5,6 +5,7 @@
 // SVG's mark names it; a PNG goes with its SVG), otherwise the whole plot is refused before
 // anything is written (exit 2, naming the file) unless the user passes --overwrite.
 import Foundation
+import Statistics
 import ResultsFile
 
 /// Writes figures as SVG (and PNG when `rsvg-convert` is on PATH), see the file header.

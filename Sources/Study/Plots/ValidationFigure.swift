@@ -5,6 +5,7 @@
 // against the theory curve (the engine on ≥ 400 α). In a single-N file the right panel shows the
 // seed mean ± s_N of that N instead (no extrapolation possible).
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

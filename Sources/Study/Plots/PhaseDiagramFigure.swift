@@ -3,6 +3,7 @@
 // on 400 α (continuous part β_c, first-order part β_eq where it exists), the BBP line, the
 // asymptote β = ρ + η, and the simulated majority phases per N as markers.
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

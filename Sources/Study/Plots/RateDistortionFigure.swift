@@ -2,6 +2,7 @@
 // grid α (the engine on ≥ 400 β, log or linear as the β grid), the simulated seed means per (α, N),
 // and the Gaussian-source curve R(D) = ½ log((ρ+η)/D).
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

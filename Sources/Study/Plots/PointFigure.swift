@@ -5,6 +5,7 @@
 // — for the composed ε_g of the overlearning phase ρ − 2√ρ m(N) + Q(N) from the fits of m and Q —,
 // the guard's refit (dotted) where it applied, q∞ ± se(q∞) at x = 0, and the theory value (dashed).
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

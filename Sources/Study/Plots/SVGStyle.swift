@@ -1,5 +1,6 @@
 // Colours, marker shapes and line/marker styles of the figures.
 import Foundation
+import Statistics
 
 // MARK: - Colours and markers
 

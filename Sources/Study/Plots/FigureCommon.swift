@@ -3,6 +3,7 @@
 // text plus the list of data series it drew (for tests and for the CLI). Theory curves and phase
 // shading are evaluated by the theory engine on dense grids (DenseTheory), not only at grid points.
 import Foundation
+import Statistics
 import ResultsFile
 import VAETheory
 

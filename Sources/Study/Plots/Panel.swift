@@ -1,5 +1,6 @@
 // One set of axes in an SVG document, and the legend box.
 import Foundation
+import Statistics
 
 // MARK: - Panels
 

@@ -1,6 +1,7 @@
 // The theory engine evaluated on dense grids for the figures: smooth curves in α or β (≥ 400
 // points) and phase maps in the (α, β) plane (≥ 300 × 300), independent of the sweep's grid.
 import Foundation
+import Statistics
 import VAETheory
 
 /// Dense evaluations of the N = ∞ theory (VAETheory's `Theory.solve`).

@@ -1,5 +1,6 @@
 // Axis scales (linear and log) with nice ticks and padded domains, and log-spacing detection.
 import Foundation
+import Statistics
 
 // MARK: - Scales
 
@@ -118,17 +119,3 @@ public struct Scale: Sendable {
     }
 }
 
-/// Whether a coordinate grid is geometric (log-spaced): positive, ≥ 3 points, nearly constant
-/// ratios and not nearly constant differences; or positive and spanning more than 1.5 decades
-/// unevenly.
-public func isLogSpaced(_ values: [Double]) -> Bool {
-    let v = values.filter { $0.isFinite }.sorted()
-    guard v.count >= 3, let first = v.first, first > 0, let last = v.last, last > first else { return false }
-    var ratios: [Double] = [], diffs: [Double] = []
-    for i in 1..<v.count { ratios.append(v[i] / v[i - 1]); diffs.append(v[i] - v[i - 1]) }
-    let rSpread = (ratios.max()! - ratios.min()!) / ratios.min()!
-    let dSpread = (diffs.max()! - diffs.min()!) / max(diffs.min()!, 1e-300)
-    if rSpread < 0.02 && dSpread > 0.02 { return true }
-    if dSpread < 0.02 { return false }
-    return log10(last / first) > 1.5
-}
