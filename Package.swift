@@ -9,7 +9,8 @@
 //   4. Sources/Study     ResultsFile (the one module that writes AND reads the HDF5 schema; the point
 //                        records' field tables; safe files), Sweep (spec, grid, work distribution,
 //                        journal, MPI runner, reuse, merge, status), Statistics (finite-size fits,
-//                        verdicts, calibration, the validation file, summary), Plots (the figures)
+//                        verdicts, calibration, the validation file, summary), Plots (the figures),
+//                        Refine (`vaesweep refine`: round plans, rounds in one MPI job)
 //   5. Sources/CLI       the `vaesweep` command-line tool and the benchmarks
 import PackageDescription
 
@@ -60,15 +61,17 @@ let package = Package(
                 path: "Sources/Study/Statistics"),
         .target(name: "Plots", dependencies: ["Statistics", "ResultsFile", "VAETheory"],
                 path: "Sources/Study/Plots"),
+        .target(name: "Refine", dependencies: ["Sweep", "Statistics", "ResultsFile", "MPIKit", "VAETheory", "VAESimulation"],
+                path: "Sources/Study/Refine"),
 
         // 5. Command line
         .executableTarget(name: "vaesweep",
-                          dependencies: ["Sweep", "ResultsFile", "Statistics", "Plots", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
+                          dependencies: ["Sweep", "Refine", "ResultsFile", "Statistics", "Plots", "VAETheory", "VAESimulation", "LinearAlgebra", "MPIKit",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/CLI/vaesweep"),
 
         .executableTarget(name: "vaesweep-bench",
-                          dependencies: ["Sweep", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra", "TestSupport"],
+                          dependencies: ["Sweep", "Refine", "Statistics", "ResultsFile", "VAETheory", "VAESimulation", "LinearAlgebra", "TestSupport"],
                           path: "Sources/CLI/vaesweep-bench"),
 
         // Test programs and suites
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "Statistics", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Statistics", "Plots", "ResultsFile", "HDF5Kit", "VAETheory", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "RefineTests", dependencies: ["Refine", "Sweep", "Statistics", "ResultsFile", "VAETheory", "VAESimulation", "TestSupport"]),
         .testTarget(name: "ReplayTests", dependencies: ["ResultsFile", "VAESimulation", "VAETheory", "TestSupport"]),
     ]
 )

@@ -11,7 +11,7 @@ struct VAESweep: ParsableCommand {
         abstract: "Theory-versus-simulation sweeps of the high-dimensional linear β-VAE.",
         version: version,
         subcommands: [TheoryCommand.self, SimulateCommand.self, RunCommand.self, MergeCommand.self, PlotCommand.self,
-                      SummaryCommand.self, ValidateCommand.self, StatusCommand.self]
+                      SummaryCommand.self, ValidateCommand.self, StatusCommand.self, RefineCommand.self]
     )
 
     /// Like ArgumentParser's `main()`, except that usage errors (unknown option, missing value,

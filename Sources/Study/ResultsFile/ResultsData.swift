@@ -78,6 +78,9 @@ public struct ResultsData: Sendable {
     public var theoryColumns: [Column?]
     /// One column per simulation field (`SimulationRecord.fields` order); all nil for a theory-only study.
     public var simColumns: [Column?]
+    /// The refinement record (`vaesweep refine`'s rounds, actions and point rounds; nil otherwise).
+    /// Only a refine carries it over between files (`merge` and `--reuse` copy points, not rounds).
+    public var refinement: Refinement? = nil
 
     /// A study on `axes` with no columns yet.
     public init(path: String = "", axes: StudyAxes, attributes: RootAttributes = RootAttributes()) {
@@ -371,6 +374,7 @@ public struct ResultsData: Sendable {
             if axes.simulates {
                 data.simColumns = try SimulationRecord.fields.map { try column($0.info, shape: axes.simShape) }
             }
+            data.refinement = try Refinement.read(file, axes: axes, path: path)
             if let defect = data.defect() { throw ResultsError("results file '\(path)' is damaged: \(defect)") }
             return data
         } catch let e as ResultsError {

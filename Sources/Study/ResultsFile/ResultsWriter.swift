@@ -111,6 +111,7 @@ public enum ResultsWriter {
         }
         try variables(TheoryRecord.fields, d.theoryColumns, shape: d.theoryShape)
         if withSim { try variables(SimulationRecord.fields, d.simColumns, shape: d.simShape) }
+        if let r = d.refinement { try r.write(f, axes: d.axes) }
         for (name, value) in d.attributes.ordered {
             switch value {
             case let .double(x): try f.setAttribute(name, x)

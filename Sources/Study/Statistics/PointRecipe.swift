@@ -47,14 +47,39 @@ extension Validation {
                     for q in Validation.quantities { sh[q] = (base[q] ?? .nan) - (at[q] ?? .nan) }
                 }
                 shift.append(sh)
-                let crit = s.criticalFromFile ?? FiniteNPhase.isCritical(n: s.n, alpha: alphaEff, rho: rho, eta: eta)
-                critical.append(crit)
-                widened.append(!crit && Validation.inWidenedBBPWindow(n: s.n, alpha: alphaEff, rho: rho, eta: eta,
-                                                                      below: options.bbpWideningBelow, above: options.bbpWideningAbove))
-                collapse.append(Validation.inCollapseBoundaryWindow(n: s.n, p: p, beta: input.beta, lambda: input.lambda,
-                                                                    rho: rho, eta: eta, sigmas: options.collapseSigmas))
+                let w = Validation.windows(n: s.n, alpha: input.alpha, beta: input.beta, lambda: input.lambda,
+                                           rho: rho, eta: eta, options: options, criticalFromFile: s.criticalFromFile)
+                critical.append(w.critical)
+                widened.append(w.widened)
+                collapse.append(w.collapse)
             }
         }
+    }
+
+    /// The windows of step 2 at system size `n` for the point (α, β, λ), evaluated at the sample's
+    /// own P/N: §5's critical BBP window (the file's flag when given), the widened BBP window of
+    /// the θ-dependent observables (outside §5's), the collapse-boundary window. Theory only: the
+    /// same for any data (what `vaesweep refine` uses to pick an N that leaves a window).
+    public static func windows(n: Int, alpha: Double, beta: Double, lambda: Double, rho: Double, eta: Double,
+                               options: RecipeOptions, criticalFromFile: Bool? = nil) -> (critical: Bool, widened: Bool, collapse: Bool) {
+        let p = DataSet.sampleCount(alpha: alpha, n: n)
+        let alphaEff = Double(p) / Double(n)
+        let crit = criticalFromFile ?? FiniteNPhase.isCritical(n: n, alpha: alphaEff, rho: rho, eta: eta)
+        let widened = !crit && inWidenedBBPWindow(n: n, alpha: alphaEff, rho: rho, eta: eta,
+                                                  below: options.bbpWideningBelow, above: options.bbpWideningAbove)
+        let collapse = inCollapseBoundaryWindow(n: n, p: p, beta: beta, lambda: lambda, rho: rho, eta: eta, sigmas: options.collapseSigmas)
+        return (crit, widened, collapse)
+    }
+
+    /// The exclusion of observable `q` at size `n` from the windows alone (`windows`; no replicate count).
+    public static func windowExclusion(_ q: Quantity, n: Int, alpha: Double, beta: Double, lambda: Double, rho: Double, eta: Double,
+                                       options: RecipeOptions = .standard) -> SizeExclusion {
+        let w = windows(n: n, alpha: alpha, beta: beta, lambda: lambda, rho: rho, eta: eta, options: options)
+        var ex: SizeExclusion = []
+        if w.critical { ex.insert(.criticalWindow) }
+        if w.widened && thetaDependent.contains(q) { ex.insert(.widenedBBPWindow) }
+        if w.collapse { ex.insert(.collapseBoundary) }
+        return ex
     }
 
     /// MODEL.md §5's BBP window widened about x = 1 by `below` on its lower and `above` on its upper
@@ -105,7 +130,8 @@ extension Validation {
         var p = PointValidation(quantity: q, a: a, b: b, l: l, alpha: input.alpha, beta: input.beta, lambda: input.lambda,
                                 theory: t, phase: ctx.phase, sizes: sizes, ansatz: .none, fit: nil, components: [:],
                                 estimate: nil, guardQInf: .nan, chi2: .nan, dof: 0, z: .nan, p: .nan,
-                                verdict: .noData, biased: false, reason: "")
+                                verdict: .noData, biased: false, reason: "",
+                                alternativeDistance: alternativeDistance(theory: t, alternatives: ctx.alternatives[q] ?? []))
         guard anySim else { p.reason = "no simulated replicates"; return p }
         guard t.isFinite else { p.verdict = .undecided; p.reason = "no theory value"; return p }
         if input.flags.contains(.firstOrderCoexistence) {
@@ -209,6 +235,7 @@ extension Validation {
         guard let e = p.estimate else { p.verdict = .undecided; return }
         p.z = (e.qInf - p.theory) / e.se
         p.p = StudentT.twoSidedP(p.z, nu: e.nu)
+        p.alternativeDistance = alternativeDistance(theory: p.theory, alternatives: ctx.alternatives[p.quantity] ?? [])
         p.verdict = decide(p: p.p, se: e.se, theory: p.theory, alternatives: ctx.alternatives[p.quantity] ?? [])
         if p.verdict == .undecided {
             p.reason += (p.reason.isEmpty ? "" : "; ") + "se(q∞) exceeds the distance to the nearest other phase's prediction"
@@ -220,9 +247,14 @@ extension Validation {
     static func decide(p: Double, se: Double, theory: Double, alternatives: [Double]) -> Verdict {
         let v = Verdict.of(p: p)
         if v == .disagree || v == .undecided { return v }
-        let dist = alternatives.map { abs($0 - theory) }.filter { $0 > 1e-12 * max(1, abs(theory)) }.min()
-        if let dist, se > dist { return .undecided }
+        if se > alternativeDistance(theory: theory, alternatives: alternatives) { return .undecided }
         return v
+    }
+
+    /// The distance from the theory value to the nearest other phase's prediction (+∞ when there
+    /// is none): se above it leaves the point undecided. Theory only.
+    static func alternativeDistance(theory: Double, alternatives: [Double]) -> Double {
+        alternatives.map { abs($0 - theory) }.filter { $0 > 1e-12 * max(1, abs(theory)) }.min() ?? .infinity
     }
 
     /// Other phases' predictions of each observable at the point: the collapsed point's values for a

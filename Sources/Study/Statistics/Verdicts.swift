@@ -148,6 +148,9 @@ public struct PointValidation: Sendable {
     public var biased: Bool
     /// Why the verdict is what it is, in words (empty for a plain test verdict).
     public var reason: String
+    /// The distance from the theory value to the nearest other phase's prediction (+∞: none), a
+    /// theory quantity: se(q∞) above it leaves the point undecided (step 6).
+    public var alternativeDistance: Double = .infinity
 
     /// q∞ (NaN without an estimate).
     public var qInf: Double { estimate?.qInf ?? .nan }

@@ -47,26 +47,8 @@ public enum Merge {
             }
         }
         // The spec of exactly this union (so `run` can extend it later).
-        var spec = SweepSpec()
-        spec.rho = settings[0].rho; spec.eta = settings[0].eta
-        spec.alpha = alpha; spec.beta = beta; spec.lambda = lam
-        if let r = simRef, let s = settings[r].simulation {
-            guard let dataModel = s.dataModel, let solver = s.solver, let spike = s.spike ?? (dataModel == .bidiagonal ? .ones : nil) else {
-                let key = s.dataModel == nil ? RootKey.dataModel : (s.solver == nil ? RootKey.solver : RootKey.spike)
-                throw Refusal("merge: '\(inputs[r].path)' has no known \(key) (an older or damaged file); its points cannot be merged")
-            }
-            spec.simulate = true
-            spec.N = N; spec.seedIDs = seeds
-            spec.dataModel = dataModel
-            spec.spike = spike   // (irrelevant under the bidiagonal model)
-            spec.solver = solver
-            spec.rootSeed = s.rootSeed
-            spec.tolerance = s.tolerance
-            spec.maxSteps = Int(s.maxSteps)
-        } else {
-            spec.simulate = false
-        }
-        spec.text = spec.toml
+        let spec = try SweepSpec(settings: simRef.map { settings[$0] } ?? settings[0], axes: out.axes,
+                                 source: inputs[simRef ?? 0].path, role: "merge")
         let done = (0..<out.theoryCount).lazy.filter { out.isDone(.theory, $0) }.count
             + (0..<out.simCount).lazy.filter { out.isDone(.simulation, $0) }.count
         var attrs = (simRef.map { settings[$0] } ?? settings[0]).attributes

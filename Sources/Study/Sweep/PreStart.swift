@@ -127,7 +127,8 @@ public struct SweepPlan {
         return (plan, decision)
     }
 
-    static func samePath(_ a: String, _ b: String) -> Bool {
+    /// Whether two paths name the same file (after resolving symbolic links).
+    public static func samePath(_ a: String, _ b: String) -> Bool {
         URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
             == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
     }

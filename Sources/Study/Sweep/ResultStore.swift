@@ -32,8 +32,13 @@ public final class ResultStore {
 
     /// Theory plus simulated points that have a result (failed simulated points count as done).
     public var pointsDone: Int { theoryDoneCount + simDoneCount }
-    /// All points of the grid (`Grid.pointsTotal`).
-    public var pointsTotal: Int { grid.pointsTotal }
+    /// All points of the grid (`Grid.pointsTotal`), or, after `expect`, the points done then plus
+    /// those of the work expected.
+    public var pointsTotal: Int { expectedTotal ?? grid.pointsTotal }
+    private var expectedTotal: Int?
+    /// Count only `work` as still to do (a refine's round computes a few points of its grid):
+    /// `pointsTotal` and `isComplete` then refer to the points done now plus those of `work`.
+    public func expect(_ work: [WorkItem]) { expectedTotal = pointsDone + work.reduce(0) { $0 + $1.points } }
     /// Whether every point has a result (some simulated ones may have failed).
     public var isComplete: Bool { pointsDone == pointsTotal }
     /// Simulated points whose status is `failed`.
@@ -157,6 +162,14 @@ public final class ResultStore {
         return (c.addedTheory, c.addedSimulation, (t, s))
     }
 
+    /// Take every finished point of `other` (ok or failed: a refine never recomputes a failure)
+    /// as this store's own, not as reused ones (a refine's rounds grow one study). The caller has
+    /// checked that `other` is the same study.
+    public func preload(_ other: ResultsData) throws {
+        count(try data.merge(from: other, theory: true, simulation: other.hasSimulation && grid.simulationPoints > 0,
+                             statuses: [.ok, .failed], onConflict: .keepExisting))
+    }
+
     /// Mark failed simulated points as not run (for --retry-failed). Returns how many.
     @discardableResult
     public func resetFailed() -> Int {
@@ -174,11 +187,15 @@ public final class ResultStore {
 
     /// The work still to do: every data set with at least one pair not run (only those pairs),
     /// most expensive first, then blocks of at most `grid.theoryBlock` missing theory points.
-    public func remainingWork() -> [WorkItem] {
+    /// `simulating`: only these flat simulation indices (nil: every one; a refine's round plans a few).
+    public func remainingWork(simulating only: Set<Int>? = nil) -> [WorkItem] {
         var items: [WorkItem] = []
         if data.axes.simulates {
             for u in grid.unitsByCost() {
-                let pairs = (0..<grid.pairsPerUnit).filter { !data.isDone(.simulation, grid.simulationIndex(unit: u, pair: $0)) }
+                let pairs = (0..<grid.pairsPerUnit).filter {
+                    let i = grid.simulationIndex(unit: u, pair: $0)
+                    return !data.isDone(.simulation, i) && (only?.contains(i) ?? true)
+                }
                 if !pairs.isEmpty { items.append(WorkItem(kind: .simulation, unit: u, indices: pairs)) }
             }
         }

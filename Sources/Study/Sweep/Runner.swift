@@ -160,6 +160,7 @@ public struct Coordinator {
         /// The next item; nil when there is none or a drain was asked for; `held` when a test hook
         /// holds the queue (the asker waits in `parked`/`localWaiting` until it is released or drained).
         var held = false
+        var holdLogged = false
         var drainLogged = false
         func nextItem() -> WorkItem? {
             if interrupted() { stopping = true }
@@ -169,7 +170,11 @@ public struct Coordinator {
             }
             held = false
             guard !stopping, next < work.count else { return nil }
-            if hold(next) { held = true; return nil }
+            if hold(next) {
+                if !held && !holdLogged { log?("work held by \(TestHooks.variable) after \(next) items"); holdLogged = true }
+                held = true
+                return nil
+            }
             defer { next += 1 }
             return work[next]
         }
@@ -324,7 +329,7 @@ public enum SweepRunner {
 
     /// One "[vaesweep] …" line on stderr (a multi-line message, e.g. a library's error, is joined
     /// with "; " so every message stays one line).
-    static func log(_ s: String) {
+    public static func log(_ s: String) {
         let line = s.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "; ")
         FileHandle.standardError.write(Data("[vaesweep] \(line)\n".utf8))
     }

@@ -64,3 +64,33 @@ extension SweepSpec {
         }
     }
 }
+
+extension SweepSpec {
+    /// The spec of exactly the study with these settings on these axes: for files no single spec
+    /// produced (`merge`, the rounds of `vaesweep refine`), so `run` can extend them later. Its TOML
+    /// text is `toml`. Throws `Refusal` ("ROLE: 'SOURCE' has no known …") for settings of an older or
+    /// damaged file that lack the data model, solver or spike.
+    public init(settings s: StudySettings, axes: StudyAxes, source: String, role: String) throws {
+        self.init()
+        rho = s.rho; eta = s.eta
+        alpha = axes.alpha; beta = axes.beta; lambda = axes.lam
+        if let sim = s.simulation, axes.simulates {
+            guard let dataModel = sim.dataModel, let solver = sim.solver,
+                  let spike = sim.spike ?? (dataModel == .bidiagonal ? .ones : nil) else {
+                let key = sim.dataModel == nil ? RootKey.dataModel : (sim.solver == nil ? RootKey.solver : RootKey.spike)
+                throw Refusal("\(role): '\(source)' has no known \(key) (an older or damaged file); its points cannot be used")
+            }
+            simulate = true
+            N = axes.N; seedIDs = axes.seeds
+            self.dataModel = dataModel
+            self.spike = spike   // (irrelevant under the bidiagonal model)
+            self.solver = solver
+            rootSeed = sim.rootSeed
+            tolerance = sim.tolerance
+            maxSteps = Int(sim.maxSteps)
+        } else {
+            simulate = false
+        }
+        text = toml
+    }
+}

@@ -7,6 +7,9 @@
 //                       before a test's signal, whatever the machine's load
 //   hold-while=PATH     with hold-after: hold only while PATH exists (a test releases the sweep by
 //                       removing it)
+//   hold-round=R        `vaesweep refine` only: apply hold-after in refinement round R alone
+// When the hold engages, rank 0 logs "work held by VAESWEEP_TEST_HOOKS after K items" (the event
+// a test waits for before it signals).
 // It is read once, when a sweep's `UnitComputer` is made; an unknown hook is an error (exit 2), so
 // a misspelt hook cannot silently do nothing. Production runs never set it.
 import Foundation
@@ -21,6 +24,8 @@ public struct TestHooks: Sendable, Equatable {
     public var holdAfter: Int?
     /// Hold only while this file exists (nil: until a drain).
     public var holdWhile: String?
+    /// `vaesweep refine`: hold only in this round (nil: every round).
+    public var holdRound: Int?
 
     /// Whether the work queue is held after `handedOut` items.
     public func holds(afterHandingOut handedOut: Int) -> Bool {
@@ -46,8 +51,11 @@ public struct TestHooks: Sendable, Equatable {
                 holdAfter = k
             case ("hold-while", 2):
                 holdWhile = parts[1]
+            case ("hold-round", 2):
+                guard let r = Int(parts[1]), r >= 1 else { throw SpecError(TestHooks.variable, "bad round in '\(item)'") }
+                holdRound = r
             default:
-                throw SpecError(TestHooks.variable, "unknown test hook '\(item)' (known: fail-alpha=A,…, hold-after=K, hold-while=PATH)")
+                throw SpecError(TestHooks.variable, "unknown test hook '\(item)' (known: fail-alpha=A,…, hold-after=K, hold-while=PATH, hold-round=R)")
             }
         }
     }
