@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["VAESimulation", "VAETheory", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "ResultsFile", "Statistics", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Statistics", "Plots", "ResultsFile", "HDF5Kit", "VAETheory", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "RefineTests", dependencies: ["Refine", "Sweep", "Statistics", "ResultsFile", "VAETheory", "VAESimulation", "TestSupport"]),
+        .testTarget(name: "RefineTests", dependencies: ["Refine", "Sweep", "Statistics", "ResultsFile", "HDF5Kit", "VAETheory", "VAESimulation", "TestSupport"]),
         .testTarget(name: "ReplayTests", dependencies: ["ResultsFile", "VAESimulation", "VAETheory", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import HDF5Kit
 import ResultsFile
 import Sweep
+import TestSupport
 import XCTest
 
 enum StudyFiles {
@@ -57,26 +58,14 @@ enum Held {
     /// Wait until the text file at `path` contains `text` (a line a run writes to its stderr).
     static func waitForText(_ path: String, _ text: String, timeout: Double = 180,
                             file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let s = try? String(contentsOfFile: path, encoding: .utf8), s.contains(text) { return }
-            usleep(10_000)
+        if !TestSupport.waitForText(path, text, timeout: timeout) {
+            XCTFail("'\(text)' did not appear in '\(path)' within \(timeout) s", file: file, line: line)
         }
-        XCTFail("'\(text)' did not appear in '\(path)' within \(timeout) s", file: file, line: line)
     }
 }
 
-/// A refusal as the project promises it: exit 2 and exactly one line of vaesweep's own on stderr
-/// ("vaesweep: error: …", not a spec error), mentioning each of `mentioning`.
+/// A refusal as the project promises it (`oneLineRefusalProblem`).
 func assertOneLineRefusal(_ r: (status: Int32, stdout: String, stderr: String), mentioning: [String],
                           file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
-    // vaesweep's own output is one line; under mpirun the launcher adds its own banner about
-    // the non-zero exit, which is not ours to suppress.
-    let ours = r.stderr.split(separator: "\n").filter { $0.contains("vaesweep") && !$0.contains("mpirun") }
-    XCTAssertEqual(ours.count, 1, r.stderr, file: file, line: line)
-    XCTAssertTrue(ours.first?.hasPrefix("vaesweep: error: ") ?? false, r.stderr, file: file, line: line)
-    XCTAssertFalse(ours.first?.hasPrefix("vaesweep: error: spec") ?? true, "not a spec error: \(r.stderr)", file: file, line: line)
-    for m in mentioning { XCTAssertTrue(r.stderr.contains(m), "'\(m)' not in: \(r.stderr)", file: file, line: line) }
+    if let problem = oneLineRefusalProblem(r, mentioning: mentioning) { XCTFail(problem, file: file, line: line) }
 }
-

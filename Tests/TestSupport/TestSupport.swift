@@ -157,3 +157,28 @@ public func jsonLines(_ text: String) throws -> [[String: Any]] {
         return obj
     }
 }
+
+/// Wait until the text file at `path` contains `text` (a line a run writes to its stderr), polling
+/// for the event rather than sleeping a fixed time. False after `timeout` seconds.
+public func waitForText(_ path: String, _ text: String, timeout: Double = 180) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if let s = try? String(contentsOfFile: path, encoding: .utf8), s.contains(text) { return true }
+        usleep(10_000)   // polling for the event
+    }
+    return false
+}
+
+/// What is wrong with `r` as a refusal as the project promises it — exit 2 and exactly one line of
+/// vaesweep's own on stderr ("vaesweep: error: …", not a spec error) mentioning each of
+/// `mentioning` — or nil when nothing is. (Under mpirun the launcher adds its own banner about
+/// the non-zero exit, which is not ours to suppress.)
+public func oneLineRefusalProblem(_ r: (status: Int32, stdout: String, stderr: String), mentioning: [String]) -> String? {
+    if r.status != 2 { return "exit status \(r.status), not 2: \(r.stderr)" }
+    let ours = r.stderr.split(separator: "\n").filter { $0.contains("vaesweep") && !$0.contains("mpirun") }
+    if ours.count != 1 { return "\(ours.count) lines of vaesweep's own, not 1: \(r.stderr)" }
+    guard let line = ours.first, line.hasPrefix("vaesweep: error: ") else { return "not a 'vaesweep: error:' line: \(r.stderr)" }
+    if line.hasPrefix("vaesweep: error: spec") { return "a spec error: \(r.stderr)" }
+    for m in mentioning where !r.stderr.contains(m) { return "'\(m)' not in: \(r.stderr)" }
+    return nil
+}

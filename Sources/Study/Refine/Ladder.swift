@@ -5,12 +5,12 @@
 import Foundation
 
 /// The N values a refine may add (see the file header).
-struct NLadder {
+public struct NLadder: Sendable {
     /// Ascending.
-    let values: [Int]
+    public let values: [Int]
 
     /// The study's N values, then doublings of the largest up to `cap` (values above `cap` dropped).
-    init(axis: [Int], cap: Int) {
+    public init(axis: [Int], cap: Int) {
         var v = Set(axis.filter { $0 <= cap })
         if var top = axis.max() {
             while top <= cap / 2 { top *= 2; v.insert(top) }
@@ -19,23 +19,25 @@ struct NLadder {
     }
 
     /// The ladder values above `n`, ascending.
-    func above(_ n: Int) -> [Int] { values.filter { $0 > n } }
+    public func above(_ n: Int) -> [Int] { values.filter { $0 > n } }
 }
 
 /// The relative lattice {(1 + δ)^k} of inserted α and β values.
-struct Lattice {
+public struct Lattice: Sendable {
     /// The relative spacing δ.
-    let delta: Double
+    public let delta: Double
+    /// The lattice of spacing δ.
+    public init(delta: Double) { self.delta = delta }
     private var logStep: Double { log1p(delta) }
 
     /// Lattice value k, rounded to 10 significant digits.
-    func value(_ k: Int) -> Double {
+    public func value(_ k: Int) -> Double {
         let x = exp(Double(k) * logStep)
         return Double(String(format: "%.10g", x))!
     }
 
     /// The lattice index of the largest value strictly below x (x > 0).
-    func indexBelow(_ x: Double) -> Int {
+    public func indexBelow(_ x: Double) -> Int {
         var k = Int((log(x) / logStep).rounded(.down))
         while value(k) >= x { k -= 1 }
         while value(k + 1) < x { k += 1 }
@@ -44,7 +46,7 @@ struct Lattice {
 
     /// The lattice values just below and just above x (both ≠ x): a bracket of relative width δ
     /// (2δ when x is itself on the lattice).
-    func bracket(_ x: Double) -> (lo: Double, hi: Double, kLo: Int, kHi: Int) {
+    public func bracket(_ x: Double) -> (lo: Double, hi: Double, kLo: Int, kHi: Int) {
         let k = indexBelow(x)
         var kh = k + 1
         if value(kh) == x { kh += 1 }

@@ -10,19 +10,22 @@
 // model var(q∞) ∝ Σ_N c_N² N^(−2r)/n_N (c the fit's intercept row under the a-priori weights
 // n_N·N, r the spread exponent of the ansatz: 2/3 for Q/rate/distortion below BBP, else 1/2):
 //   - more replicates at every usable N (at most ×4 per round and --max-replicates), or
-//   - the next N of the ladder outside every window, with the largest N's replicates;
+//   - one N of the ladder above the point's largest N with data, outside every window of the
+//     observable, with the largest usable N's replicates (each such N is a candidate);
 // choosing the larger ln(var now / var after) per reference core-second.
 import Foundation
 import ResultsFile
 import Statistics
 import VAETheory
 
-extension PlanContext {
+/// The precision rule's variance model (see the file header).
+public enum VarianceModel {
     /// The exponent r of the per-replicate spread σ_N ∝ N^(−r) of an ansatz (MODEL.md §5, §7).
-    static func spreadExponent(_ a: Ansatz) -> Double { a == .overlearningEdge ? 2.0 / 3.0 : 0.5 }
+    public static func spreadExponent(_ a: Ansatz) -> Double { a == .overlearningEdge ? 2.0 / 3.0 : 0.5 }
 
-    /// The variance model's var(q∞) of a design (N, replicates), up to a constant (nil: cannot fit).
-    static func modelVariance(_ design: [(n: Int, reps: Int)], ansatz: Ansatz) -> Double? {
+    /// var(q∞) of a design (N, replicates) up to a constant (nil: cannot fit): Σ_N c_N² N^(−2r)/n_N
+    /// for a fitted ansatz (composed ε_g: m's), N^(−2r)/n at the largest N for the others.
+    public static func variance(_ design: [(n: Int, reps: Int)], ansatz: Ansatz) -> Double? {
         guard let last = design.last, design.allSatisfy({ $0.reps >= 1 }) else { return nil }
         let fitAnsatz = ansatz == .composed ? Ansatz.overlearningOverlap : ansatz
         let r = spreadExponent(fitAnsatz)
@@ -35,7 +38,9 @@ extension PlanContext {
                                         exponents: basis) else { return nil }
         return zip(f.interceptRow, design).reduce(0) { $0 + $1.0 * $1.0 * sigma2($1.1.n) / Double($1.1.reps) }
     }
+}
 
+extension PlanContext {
     func precisionGroups(notes: inout [String]) -> [ActionGroup] {
         var out: [ActionGroup] = []
         for a in data.alpha.indices { for b in data.beta.indices { for l in data.lam.indices {
@@ -71,7 +76,7 @@ extension PlanContext {
         let singleDesign = pv.ansatz == .collapsedLargestN || pv.ansatz == .singleN
         let design = singleDesign ? [usable.last!] : usable
         let modelAnsatz = pv.ansatz == .singleN ? Ansatz.collapsedLargestN : pv.ansatz
-        guard let v0 = PlanContext.modelVariance(design, ansatz: modelAnsatz) else { return nil }
+        guard let v0 = VarianceModel.variance(design, ansatz: modelAnsatz) else { return nil }
         let ratio = se / target
         var candidates: [(items: [ActionGroup.Item], v1: Double, text: String)] = []
 
@@ -85,20 +90,21 @@ extension PlanContext {
             grown.append((d.n, max(d.reps, want)))
             if want > d.reps { items.append(.init(point: key, n: d.n, replicates: done + want - d.reps)) }
         }
-        if !items.isEmpty, let v1 = PlanContext.modelVariance(grown, ansatz: modelAnsatz) {
+        if !items.isEmpty, let v1 = VarianceModel.variance(grown, ansatz: modelAnsatz) {
             let ns = design.map { String($0.n) }.joined(separator: ", ")
             candidates.append((items, v1, "replicates \(design.map { String($0.reps) }.joined(separator: "/")) → \(grown.map { String($0.reps) }.joined(separator: "/")) at N = \(ns)"))
         }
-        // (b) the next N of the ladder outside every window of q
-        if let top = usable.last,
-           let next = ladder.above(max(top.n, pv.sizes.last?.n ?? top.n)).first(where: {
-               Validation.windowExclusion(q, n: $0, alpha: key.alpha, beta: key.beta, lambda: key.lambda, rho: rho, eta: eta).isEmpty
-           }) {
+        // (b) one larger N of the ladder outside every window of q (each is a candidate: a fit of
+        //     ≥ 4 N gains a coefficient, so the next N can cost precision where a larger one buys it)
+        if let top = usable.last {
+            let largest = max(top.n, pv.sizes.filter { $0.seeds > 0 }.map(\.n).max() ?? top.n)
             let reps = min(max(2, top.reps), options.maxReplicates)
-            // (a largest-N-only design moves to the new N; a fit gains it)
-            let newDesign = singleDesign ? [(n: next, reps: reps)] : usable + [(n: next, reps: reps)]
-            let done = doneSeeds(key, n: next).count
-            if let v1 = PlanContext.modelVariance(newDesign, ansatz: modelAnsatz) {
+            for next in ladder.above(largest) where
+                Validation.windowExclusion(q, n: next, alpha: key.alpha, beta: key.beta, lambda: key.lambda, rho: rho, eta: eta).isEmpty {
+                // (a largest-N-only design moves to the new N; a fit gains it)
+                let newDesign = singleDesign ? [(n: next, reps: reps)] : usable + [(n: next, reps: reps)]
+                guard let v1 = VarianceModel.variance(newDesign, ansatz: modelAnsatz) else { continue }
+                let done = doneSeeds(key, n: next).count
                 candidates.append(([.init(point: key, n: next, replicates: done + reps)], v1, "N = \(next) with \(reps) replicates"))
             }
         }

@@ -69,6 +69,16 @@ public struct Refinement: Sendable, Equatable {
         public var agree = -1, marginal = -1, disagree = -1, undecided = -1, apart = -1
         /// A round with only its number and completeness set.
         public init(round: Int, complete: Bool) { self.round = round; self.complete = complete }
+
+        /// Equal in every field, doubles by bit pattern (NaN equals NaN: round 0's timings).
+        public static func == (l: Round, r: Round) -> Bool {
+            [l.round, l.precisionActions, l.windowActions, l.boundaryActions, l.simulatedPoints, l.theoryPoints,
+             l.agree, l.marginal, l.disagree, l.undecided, l.apart]
+                == [r.round, r.precisionActions, r.windowActions, r.boundaryActions, r.simulatedPoints, r.theoryPoints,
+                    r.agree, r.marginal, r.disagree, r.undecided, r.apart]
+                && l.complete == r.complete
+                && [l.costEstimate, l.coreSeconds, l.wallSeconds].map(\.bitPattern) == [r.costEstimate, r.coreSeconds, r.wallSeconds].map(\.bitPattern)
+        }
     }
 
     /// One planned action: simulate (α, β, λ) at N up to `replicates` replicates (or, N = −1, a
@@ -93,6 +103,13 @@ public struct Refinement: Sendable, Equatable {
                     cost: Double, se: Double = .nan, targetSE: Double = .nan) {
             self.round = round; self.rule = rule; self.alpha = alpha; self.beta = beta; self.lambda = lambda
             self.n = n; self.replicates = replicates; self.cost = cost; self.se = se; self.targetSE = targetSE
+        }
+
+        /// Equal in every field, doubles by bit pattern (NaN equals NaN: the fields' fill value).
+        public static func == (l: Action, r: Action) -> Bool {
+            l.round == r.round && l.rule == r.rule && l.n == r.n && l.replicates == r.replicates
+                && [l.alpha, l.beta, l.lambda, l.cost, l.se, l.targetSE].map(\.bitPattern)
+                == [r.alpha, r.beta, r.lambda, r.cost, r.se, r.targetSE].map(\.bitPattern)
         }
     }
 

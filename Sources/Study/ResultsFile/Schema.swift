@@ -61,8 +61,10 @@ public enum Variable {
     public static let simSeconds = "sim_seconds", simFlags = "sim_flags", status = "status"
     /// Variables excluded when two files are compared for equality: wall times are diagnostics
     /// (the fields the tables mark not reproducible).
+    /// (and a refinement's measured round timings).
     public static let notReproducible: Set<String> =
         Set((TheoryRecord.fields.map(\.info) + SimulationRecord.fields.map(\.info)).filter { !$0.reproducible }.map(\.name))
+            .union(Refinement.Name.notReproducible)
 }
 
 /// Root-attribute keys.
