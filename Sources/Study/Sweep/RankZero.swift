@@ -62,6 +62,7 @@ extension SweepPlan {
             (RootKey.pointsReused, .int(Int64(reused))), (RootKey.pointsComputed, .int(Int64(computed))),
             (RootKey.pointsReusedTheory, .int(Int64(store.reusedTheory))), (RootKey.pointsReusedSim, .int(Int64(store.reusedSim))),
             (RootKey.pointsComputedTheory, .int(Int64(theoryComputed))), (RootKey.pointsComputedSim, .int(Int64(simComputed))),
+            (RootKey.busySeconds, .doubles(outcome.busySeconds)), (RootKey.loadBalance, .double(outcome.loadBalance)),
         ]
         if !reusedFrom.isEmpty { attrs.append((RootKey.reusedFrom, .string(reusedFrom.joined(separator: "; ")))) }
         data.attributes = RootAttributes(attrs)
