@@ -15,8 +15,9 @@ struct SummaryCommand: ParsableCommand {
             ρ + η lies between the largest non-collapsed β and the next grid β), the β minimising ε_g versus η \
             (holds when the grid argmin is the grid β nearest η), and the excess rate of the test RD points over \
             the Gaussian-source curve R(D) = ½ log((ρ+η)/D). Interpolated estimates are reported alongside. \
+            The run's load balance (Σ busy / (ranks × wall), the file's load_balance and busy_seconds) closes the report. \
             With --json, one JSON object per line, each with a "kind" field (grid, coordinate, verdicts, threshold, \
-            optimal_beta, rd_distance).
+            optimal_beta, rd_distance, load_balance).
             """)
 
     @Argument(help: "Results file written by `vaesweep run`.")
@@ -32,8 +33,10 @@ struct SummaryCommand: ParsableCommand {
         let summary = Summary.compute(data)
         if json {
             for record in summary.records() { print(jsonLine(record)) }
+            if let record = LoadBalanceReport.record(data) { print(jsonLine(record)) }
         } else {
             print(summary.text(), terminator: "")
+            if let line = LoadBalanceReport.line(data) { print("\n" + line) }
         }
     }
 }

@@ -94,16 +94,20 @@ public final class Journal {
         }
     }
 
-    /// Append one record (a single write, so a crash leaves at most one partial record).
+    /// Append one record (a single write, so a crash leaves at most one partial record). The
+    /// bytes are laid out in place (little-endian, whatever the host), not appended one by one:
+    /// rank 0 journals every result, so this is on its per-result path.
     public func append(kind: PointKind, values: [Double]) throws {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32 + 8 * values.count)
-        func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-        put(Journal.magic)
-        put(UInt64(kind.rawValue))
-        put(UInt64(values.count))
-        for x in values { put(x.bitPattern) }
-        put(Journal.fnv1a(bytes[8...]))
+        let end = 24 + 8 * values.count
+        var bytes = [UInt8](repeating: 0, count: end + 8)
+        bytes.withUnsafeMutableBytes { raw in
+            func put(_ v: UInt64, at offset: Int) { raw.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt64.self) }
+            put(Journal.magic, at: 0)
+            put(UInt64(kind.rawValue), at: 8)
+            put(UInt64(values.count), at: 16)
+            for (k, x) in values.enumerated() { put(x.bitPattern, at: 24 + 8 * k) }
+            put(Journal.fnv1a(UnsafeRawBufferPointer(rebasing: raw[8..<end])), at: end)
+        }
         try write(bytes)
     }
 
