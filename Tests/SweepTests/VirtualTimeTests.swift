@@ -21,7 +21,7 @@ final class VirtualTimeTests: XCTestCase {
     """
 
     /// Seven data sets A…G of the test grid with the costs of the hand-worked schedule.
-    static let costs: [Double] = [5, 4, 2.125, 3, 2, 2, 1]
+    static let costs: [Double] = [5, 3.875, 3, 3, 2, 2, 1]
 
     struct Setup {
         let grid: Grid
@@ -50,35 +50,35 @@ final class VirtualTimeTests: XCTestCase {
         return Setup(grid: grid, store: store, items: items, net: net, coordinator: c)
     }
 
-    /// The whole schedule, by hand. Rank 0's thread takes A before the loop starts; the hellos of
-    /// ranks 1 and 2 (time 0) get B and C. Nothing is due until C ends at 2.125; the coordinator
-    /// waits on its own item 1/4 s at a time, so it sees C at 2.25 (the polling delay of the real
-    /// code) and hands out D (2.25 → 5.25). B ends at 4 (a wait ends exactly then): E (4 → 6).
-    /// A ends at 5, seen at once (the local result wakes the wait): F on rank 0 (5 → 7). D seen at
-    /// 5.25: G (5.25 → 6.25). E at 6: nothing left, stop rank 1; G at 6.25: stop rank 2; F at 7,
-    /// the end. Makespan 7 (the bound max(Σ/3, largest) = 20.125/3 ≈ 6.71); busy 7, 6, 6.125.
-    /// Catches: the most expensive item not started first, results seen late or early (a wait
-    /// that is not the code's), work sent to a rank still computing (the network throws), ranks
-    /// not stopped, busy seconds not gathered with the results.
+    /// The whole schedule, by hand. The hellos of ranks 1 and 2 (time 0) get A and B; then, no
+    /// message pending, rank 0's own thread starts, with C. C ends at 3 (a local result wakes the
+    /// wait at once): D on rank 0 (3 → 6). B ends at 3.875, between two of the coordinator's waits
+    /// of 1/4 s, so it is seen at 4 (the polling delay of the real code): E (4 → 6). A at 5: F
+    /// (5 → 7). D and E at 6: G on rank 0 (6 → 7), stop rank 2. F and G at 7: stop rank 1, the
+    /// end. Makespan 7 (the bound max(Σ/3, largest) = 19.875/3 = 6.625); busy 7, 7, 5.875.
+    /// Catches: the expensive items not handed out first, rank 0's thread given the most
+    /// expensive one, results seen late or early (a wait that is not the code's), work sent to a
+    /// rank still computing (the network throws), ranks not stopped, busy seconds not gathered
+    /// with the results.
     func testTheScheduleOfThreeWorkersIsTheHandWorkedOne() throws {
         let s = try setup()
         let outcome = try s.coordinator.run(work: s.items)
         let (A, B, C, D, E, F, G) = (s.items[0], s.items[1], s.items[2], s.items[3], s.items[4], s.items[5], s.items[6])
         typealias X = VirtualNetwork.Assignment
         XCTAssertEqual(s.net.schedule, [
-            X(rank: 0, item: A, sent: 0, start: 0, end: 5),
-            X(rank: 1, item: B, sent: 0, start: 0, end: 4),
-            X(rank: 2, item: C, sent: 0, start: 0, end: 2.125),
-            X(rank: 2, item: D, sent: 2.25, start: 2.25, end: 5.25),
-            X(rank: 1, item: E, sent: 4, start: 4, end: 6),
-            X(rank: 0, item: F, sent: 5, start: 5, end: 7),
-            X(rank: 2, item: G, sent: 5.25, start: 5.25, end: 6.25),
+            X(rank: 1, item: A, sent: 0, start: 0, end: 5),
+            X(rank: 2, item: B, sent: 0, start: 0, end: 3.875),
+            X(rank: 0, item: C, sent: 0, start: 0, end: 3),
+            X(rank: 0, item: D, sent: 3, start: 3, end: 6),
+            X(rank: 2, item: E, sent: 4, start: 4, end: 6),
+            X(rank: 1, item: F, sent: 5, start: 5, end: 7),
+            X(rank: 0, item: G, sent: 6, start: 6, end: 7),
         ])
         XCTAssertEqual(s.net.virtualTime, 7, "makespan")
-        XCTAssertEqual(s.net.statistics.stoppedAt, [nil, 6, 6.25])
+        XCTAssertEqual(s.net.statistics.stoppedAt, [nil, 7, 6])
         XCTAssertEqual(outcome.wallSeconds, 7)
-        XCTAssertEqual(outcome.busySeconds, [7, 6, 6.125])
-        XCTAssertEqual(outcome.loadBalance, 19.125 / 21)
+        XCTAssertEqual(outcome.busySeconds, [7, 7, 5.875])
+        XCTAssertEqual(outcome.loadBalance, 19.875 / 21)
         XCTAssertEqual(outcome.itemsComputed, 7)
         XCTAssertEqual(outcome.hosts, ["node0", "virtual1", "virtual2"])
         // the results went through the real store: every point of A…G equals the direct computation
@@ -95,27 +95,28 @@ final class VirtualTimeTests: XCTestCase {
         XCTAssertEqual(s.store.pointsDone, s.items.reduce(0) { $0 + $1.points })
     }
 
-    /// A drain at virtual time 3 (the coordinator's own `interrupted()`, polled before each item
-    /// is handed out): D was handed out at 2.25, before it; at 4 B's rank is stopped instead of
-    /// getting E, at 5 rank 0 gets no F, D ends at 5.25 and its rank is stopped: A–D recorded,
-    /// makespan 5.25. Catches: work handed out after a drain, work in flight dropped.
+    /// A drain at virtual time 3.5 (the coordinator's own `interrupted()`, polled before each
+    /// item is handed out): D was handed out at 3, before it; at 4 B's rank is stopped instead of
+    /// getting E, at 5 A's rank likewise, D ends at 6 and rank 0 takes nothing more: A–D
+    /// recorded, makespan 6. Catches: work handed out after a drain, work in flight dropped.
     func testADrainInVirtualTimeFinishesTheItemsInFlight() throws {
-        let s = try setup(interrupted: { $0.virtualTime >= 3 })
+        let s = try setup(interrupted: { $0.virtualTime >= 3.5 })
         let outcome = try s.coordinator.run(work: s.items)
         XCTAssertFalse(outcome.complete)
         XCTAssertEqual(s.net.schedule.map(\.item), Array(s.items.prefix(4)))
-        XCTAssertEqual(s.net.virtualTime, 5.25)
-        XCTAssertEqual(s.net.statistics.stoppedAt, [nil, 4, 5.25])
+        XCTAssertEqual(s.net.virtualTime, 6)
+        XCTAssertEqual(s.net.statistics.stoppedAt, [nil, 5, 4])
         XCTAssertEqual(s.store.pointsDone, s.items.prefix(4).reduce(0) { $0 + $1.points })
     }
 
     /// Results larger than one message arrive in the worker's chunks (`Coordinator.resultMessages`)
     /// and every message costs its latency and transfer: latency 1/2 s, 8 bytes per second (one
-    /// value per second), chunks of 7 values. Rank 0's thread takes A (5 s); rank 1's hello (9
-    /// bytes: 1.625) is seen at 1.75 and gets B (4 s): the 48-byte work arrives at 8.25, B ends at
-    /// 12.25, and its 68 values (4 points × 17) in 10 chunks plus the 16-byte end take 70 s more:
-    /// the end is delivered at 82.75 (a quarter-second, so seen at once) and the stop reaches rank 1
-    /// half a second later. Catches: chunks dropped or merged, transfer or latency not counted.
+    /// value per second), chunks of 7 values. No hello is there yet at time 0 (it is due at
+    /// 1.625), so rank 0's thread starts at once, with A (5 s); the hello is seen at 1.75 and gets
+    /// B (4 s): the 48-byte work arrives at 8.25, B ends at 12.25, and its 68 values (4 points ×
+    /// 17) in 10 chunks plus the 16-byte end take 70 s more: the end is delivered at 82.75 (a
+    /// quarter-second, so seen at once) and the stop reaches rank 1 half a second later.
+    /// Catches: chunks dropped or merged, transfer or latency not counted.
     func testChunksAndLatencyCostTheirTime() throws {
         let grid = try Grid(spec: try SweepSpec.parse(Self.spec), theoryBlock: 5)
         let store = ResultStore(grid: grid)
@@ -123,6 +124,7 @@ final class VirtualTimeTests: XCTestCase {
         let computer = UnitComputer(grid: grid)
         var model = VirtualNetwork.Model(seconds: { $0 == items[0] ? 5 : 4 }, payload: { computer.compute($0) })
         model.latency = 0.5; model.bandwidth = 8; model.messageOverhead = 0; model.coordinatorTime = .none; model.chunk = 7
+        model.helloTime = 1.625
         let net = VirtualNetwork(size: 2, model: model)
         var c = Coordinator(transport: net, store: store, journal: nil, host: "node0", compute: { _ in [] }, interrupted: { false })
         c.runtime = net

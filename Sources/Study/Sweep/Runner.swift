@@ -248,8 +248,13 @@ public struct Coordinator {
             return true
         }
 
-        feedLocal()
-        while localBusy || remoteActive > 0 || localWaiting {
+        // Rank 0's own thread shares its core with this loop, so it is the slowest worker: it
+        // starts once the hellos already waiting have taken the most expensive items (the first
+        // time no message is pending), not with the most expensive item itself.
+        var localStarted = false
+        func startLocal() { localStarted = true; feedLocal() }
+        if remoteActive == 0 { startLocal() }
+        while !localStarted || localBusy || remoteActive > 0 || localWaiting {
             if localWaiting { feedLocal() }
             if !parked.isEmpty {
                 let waiting = parked
@@ -277,6 +282,7 @@ public struct Coordinator {
                 }
                 try feedRemote(src)
             }
+            if !localStarted && !didSomething { startLocal(); continue }
             progress()
             if !didSomething {
                 // Nothing from the other ranks: wait briefly on the local worker (or, when it has

@@ -51,6 +51,9 @@ public final class VirtualNetwork: SweepTransport, CoordinatorRuntime {
         public var sharedCore = true
         /// Largest result message in doubles (as `Coordinator.work`'s `chunk`).
         public var chunk = maxMessageDoubles
+        /// When the workers' hellos are due (seconds from the coordinator's start). 0: sent while
+        /// rank 0 prepared the sweep (read the spec, the journal, reused files), as under MPI.
+        public var helloTime = 0.0
         /// A model with these item times and payloads and the default costs above.
         public init(seconds: @escaping (WorkItem) -> Double, payload: @escaping (WorkItem) -> [Double]) {
             self.seconds = seconds; self.payload = payload
@@ -108,7 +111,7 @@ public final class VirtualNetwork: SweepTransport, CoordinatorRuntime {
     private var local: (item: WorkItem, start: Double, end: Double, index: Int)?
     private var lastLeave: UInt64?
 
-    /// `size` ranks (rank 0 included); every other rank says hello at time 0.
+    /// `size` ranks (rank 0 included); every other rank's hello is due at `model.helloTime`.
     public init(size: Int, model: Model) {
         precondition(size >= 1, "a network has at least rank 0")
         self.size = size
@@ -118,7 +121,7 @@ public final class VirtualNetwork: SweepTransport, CoordinatorRuntime {
                                 lastEnd: Array(repeating: 0, count: size), stoppedAt: Array(repeating: nil, count: size))
         for r in 1..<max(1, size) {
             let m = SweepMessage.hello(host: "virtual\(r)", interrupted: false)
-            events.push(time: model.latency + bytes(m) / model.bandwidth, source: r, message: m)
+            events.push(time: model.helloTime, source: r, message: m)
         }
     }
 
