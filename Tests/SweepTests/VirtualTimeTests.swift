@@ -138,4 +138,44 @@ final class VirtualTimeTests: XCTestCase {
         XCTAssertEqual(outcome.busySeconds, [5, 4])
         XCTAssertEqual(store.pointsDone, items[0].points + items[1].points)
     }
+
+    /// The hand-out order (`Grid.handOutOrder`) on a grid whose theory block and cheapest data
+    /// sets are too small for rank 0 to keep up with at 1 000 ranks: those are spread evenly
+    /// among the rest (none first, none last), the rest keep the most-expensive-first order, and
+    /// every item is there once. At 1 rank only the theory block moves (a theory point costs rank 0
+    /// more to record than to compute); the data sets keep their order.
+    /// Catches: items lost or repeated by the reordering, small items bunched at the end again.
+    func testSmallItemsAreSpreadAmongTheOthersAtManyRanks() throws {
+        let grid = try Grid(spec: try SweepSpec.parse("""
+            [grid]
+            alpha = [0.5, 2.0, 4.0, 8.0]
+            beta = [0.5, 1.5]
+            lambda = [0.01, 1.0]
+            N = [20, 400, 800, 1600]
+            seeds = 2
+            [simulation]
+            solver = "exact"
+            """))
+        let work = ResultStore(grid: grid).remainingWork()
+        XCTAssertEqual(grid.handOutOrder(work, ranks: 1).filter { $0.kind == .simulation }, work.filter { $0.kind == .simulation })
+        let order = grid.handOutOrder(work, ranks: 1000)
+        XCTAssertEqual(order.count, work.count)
+        XCTAssertEqual(Set(order.map(\.encoded)), Set(work.map(\.encoded)), "every item once")
+        let total = work.map(grid.estimatedSeconds).reduce(0, +)
+        func small(_ w: WorkItem) -> Bool {
+            let c = grid.estimatedSeconds(w)
+            return c < 2 * 1000 * Double(w.points) * Grid.recordSecondsPerPoint && c < total / 20_000
+        }
+        let smallOnes = work.filter(small), bigOnes = work.filter { !small($0) }
+        XCTAssertFalse(smallOnes.isEmpty); XCTAssertFalse(bigOnes.isEmpty)
+        XCTAssertTrue(smallOnes.contains { $0.kind == .theory }, "the theory block is among them")
+        XCTAssertTrue(smallOnes.contains { $0.kind == .simulation }, "and the N = 20 data sets")
+        XCTAssertEqual(order.filter { !small($0) }, bigOnes, "the others keep their order")
+        XCTAssertFalse(small(order.first!)); XCTAssertFalse(small(order.last!))
+        // evenly: between two small items there are about B / (S + 1) others
+        let positions = order.indices.filter { small(order[$0]) }
+        let gaps = zip(positions.dropFirst(), positions).map { $0 - $1 - 1 }
+        let even = Double(bigOnes.count) / Double(smallOnes.count + 1)
+        XCTAssertTrue(gaps.allSatisfy { Double($0) >= even - 1.5 && Double($0) <= even + 1.5 }, "\(gaps) vs \(even)")
+    }
 }

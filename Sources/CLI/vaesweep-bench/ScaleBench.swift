@@ -122,7 +122,7 @@ func virtualRun(name: String, grid: Grid, ranks: Int, seconds: @escaping (WorkIt
         return out
     }
     let store = ResultStore(grid: grid)
-    let work = store.remainingWork()
+    let work = grid.handOutOrder(store.remainingWork(), ranks: ranks)   // as `vaesweep run` hands it out
     let journalPath = dir.appendingPathComponent("\(name)-\(ranks).journal").path
     let journal = try Journal.create(path: journalPath, settings: grid.spec.settings.serialized, canonicalSpec: grid.spec.canonical)
     defer { unlink(journalPath) }
@@ -187,14 +187,9 @@ func runScaleBenchmark() throws {
                      secondsText(largest), secondsText(min(theorySeconds * Double(min(g.theoryBlock, g.theoryPoints)),
                                                           (0..<g.nAlpha).flatMap { a in (0..<g.nN).map { g.cost(alpha: a, n: $0) } }.min() ?? 0))))
     }
+    /// The cost model's seconds for data sets, the measured ones for theory points.
     func modelSeconds(_ g: Grid) -> (WorkItem) -> Double {
-        { item in
-            guard item.kind == .simulation else { return Double(item.points) * theorySeconds }
-            let (a, n, _) = g.simulationUnit(item.unit)
-            let s = g.spec
-            return DataSet.estimatedCost(alpha: s.alpha[a], n: s.N[n], solver: s.solver, pairs: item.points, rho: s.rho, eta: s.eta,
-                                         adamSteps: s.maxSteps ?? TrainingOptions.defaultMaxSteps(.adam), dataModel: s.dataModel)
-        }
+        { $0.kind == .simulation ? g.estimatedSeconds($0) : Double($0.points) * theorySeconds }
     }
     var rows: [ScaleRow] = []
     for (name, g) in grids {

@@ -46,7 +46,7 @@ extension SweepPlan {
         coordinator.log = options.quiet ? nil : { SweepRunner.log($0) }
         coordinator.progressInterval = options.progressInterval
         coordinator.hold = { [hooks] in hooks.holds(afterHandingOut: $0) }
-        let outcome = try coordinator.run(work: store.remainingWork())
+        let outcome = try coordinator.run(work: grid.handOutOrder(store.remainingWork(), ranks: ranks))
 
         var data = store.data
         let reused = store.reusedTheory + store.reusedSim
