@@ -137,7 +137,7 @@ final class CoordinatorTests: XCTestCase {
             guard case let .work(item) = try t.receive(from: 0) else { return }
             let payload = computer.compute(item)
             try t.send(.resultPart(Array(payload.dropLast())), to: 0)
-            try t.send(.resultEnd(interrupted: false), to: 0)
+            try t.send(.resultEnd(interrupted: false, seconds: 0), to: 0)
             _ = try? t.receive(from: 0)
         })) { e in
             XCTAssertTrue(e is ProtocolError, "\(e)")

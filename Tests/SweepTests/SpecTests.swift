@@ -211,4 +211,31 @@ final class SpecTests: XCTestCase {
         try "VAESWEEP-JOURNAL 1\n0\n\n".write(toFile: old, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Journal.read(path: old)) { XCTAssertTrue("\($0)".contains("another version of vaesweep"), "\($0)") }
     }
+
+    /// A record's bytes are exactly the layout of Journal.swift's header ("VAESWEEP-JOURNAL 3"):
+    /// magic | kind | n | n × Float64 | FNV-1a of kind, n and the values, each little-endian,
+    /// spelled out here byte by byte — the first append preceded by its clock record (kind 2, the
+    /// time). Catches: a faster encoder that changes the format a journal written by an earlier
+    /// build (or the SLURM test's Python reader) expects.
+    func testAJournalRecordHasTheDocumentedBytes() throws {
+        let dir = try temporaryDirectory("journal-bytes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("j").path
+        let j = try Journal.create(path: path, settings: "s", canonicalSpec: "c")
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let values = [1.5, -0.0, .nan, 1e300]
+        let now = 1.7e9 + 0.25
+        try j.append(kind: .theory, values: values, now: now)
+        let record = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).dropFirst(header))
+        func le(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
+        func encoded(kind: UInt64, _ xs: [Double]) -> [UInt8] {
+            var r = le(0x4452_4F43_4552_4A56) + le(kind) + le(UInt64(xs.count))
+            for x in xs { r += le(x.bitPattern) }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in r[8...] { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            return r + le(h)
+        }
+        let want = encoded(kind: 2, [now]) + encoded(kind: 1, values)
+        XCTAssertEqual(record, want)
+    }
 }

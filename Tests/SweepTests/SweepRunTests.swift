@@ -63,6 +63,14 @@ final class SweepRunTests: XCTestCase {
 
         let f = try HDF5File.open(three)
         XCTAssertEqual(try f.attribute("ranks", as: Int64.self), [3])
+        // the run's load balance: each rank's busy seconds (gathered with its results; rank 0's
+        // from its compute thread) and Σ busy / (ranks × wall), at most 1
+        let busy = try f.attribute("busy_seconds", as: Double.self)
+        XCTAssertEqual(busy.count, 3)
+        XCTAssertTrue(busy.allSatisfy { $0 >= 0 } && busy.reduce(0, +) > 0, "\(busy)")
+        let lb = try f.attribute("load_balance", as: Double.self)
+        XCTAssertEqual(lb.count, 1)
+        XCTAssertTrue(lb[0] > 0 && lb[0] <= 1.001, "load_balance \(lb)")
         XCTAssertEqual(try f.attribute("points_done", as: Int64.self), [18 + 72])
         XCTAssertEqual(try f.stringAttribute("spec"), Self.spec)
         XCTAssertEqual(try f.openDataset("status").read(Int8.self), [Int8](repeating: 1, count: 72))
@@ -155,6 +163,7 @@ final class SweepRunTests: XCTestCase {
         XCTAssertTrue(status.contains(0), "some points not run")
         XCTAssertTrue(status.contains(1), "some points done")
         XCTAssertEqual(try partial.attribute("complete", as: Int64.self), [0])
+        XCTAssertTrue(partial.hasAttribute("load_balance") && partial.hasAttribute("busy_seconds"), "every results file has them")
         try partial.close()
 
         // a spec with another result-determining setting must not resume this journal

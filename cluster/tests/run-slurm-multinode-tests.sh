@@ -16,7 +16,8 @@
 #      (btl_base_verbose) shows a node2 rank's TCP connection to node1's address.
 #      1b (control): the same job with self,vader (shared memory only): Open MPI reports that
 #      the ranks on node1 and node2 are "unable to reach each other" — they really sit on
-#      different nodes, so the data in 1 went over TCP.
+#      different nodes, so the data in 1 went over TCP. In 1 and 2 the file's load_balance
+#      (Σ busy / (ranks × wall)) is printed, is >= 0.8, and vaesweep's last progress line states it.
 #   2. the same with VAESWEEP_LAUNCHER=mpirun (mpirun starts its daemons through SLURM; ssh is
 #      disabled with OMPI_MCA_plm_rsh_agent=false, so any ssh attempt would fail the job).
 #      2b: USR1 to the batch shell on node1 (what --signal=B:USR1@T does) drains the ranks on
@@ -158,6 +159,20 @@ check_two_node_result() {
         || { echo "no 'btl:tcp: connect() to $NODE1_ADDR' by a node2 process in Open MPI's log"; return 1; }
 }
 
+# The run's load balance (Σ busy / (ranks × wall), root attribute load_balance) of the complete
+# sweep in $1 (job $2): printed with vaesweep's last progress line, which must state it too; at
+# least 0.8 (the four ranks compute all the time but for the last items' tail).
+check_load_balance() {
+    local dir=$1 id=$2 lb last
+    lb=$(h5_attr "$dir/results.h5" load_balance) || { echo "no 'load_balance' attribute"; return 1; }
+    last=$(joblog "$dir" "$id" | grep -E '^(\[vaesweep\] )?items [0-9]+/[0-9]+, points' | tail -n 1)
+    echo "     load_balance = $lb (busy_seconds = $(h5_attr "$dir/results.h5" busy_seconds | tr -s ' \n' ' '))" >&2
+    echo "     last progress line: ${last:-none}" >&2
+    [[ $last == *"load balance "* ]] || { echo "the last progress line does not state the load balance: '$last'"; return 1; }
+    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.8 else 1)' "$lb" \
+        || { echo "load_balance $lb < 0.8"; return 1; }
+}
+
 # ---- 1. srun --mpi=pmix across two nodes, TCP ------------------------------------------------
 test1() {
     local name="1 sbatch -N 2 -n 4 (srun --mpi=pmix, btl self,tcp on vs0) completes on node1+node2 and equals one-node mpirun" dir=$W/t1 id err
@@ -167,6 +182,7 @@ test1() {
     id=$(export "${TCP_ENV[@]}"; submit "$dir" -N 2 -n 4 -- spec.toml) \
         || { fail "$name" "sbatch failed"; return; }
     err=$(check_two_node_result "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
+    err=$(check_load_balance "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
     pass "$name"
 }
 
@@ -202,6 +218,7 @@ test2() {
     id=$(export "${TCP_ENV[@]}" OMPI_MCA_plm_rsh_agent=false VAESWEEP_LAUNCHER=mpirun; submit "$dir" -N 2 -n 4 -- spec.toml) \
         || { fail "$name" "sbatch failed"; return; }
     err=$(check_two_node_result "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
+    err=$(check_load_balance "$dir" "$id") || { fail "$name" "$err"; show_log "$dir" "$id"; return; }
     pass "$name"
 }
 

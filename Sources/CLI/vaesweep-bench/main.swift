@@ -1,5 +1,6 @@
 // vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|largen|bidiagonal|all]`
-// (`all` = those five), and `vaesweep-bench validate` for the large-N accuracy table.
+// (`all` = those five), `vaesweep-bench validate` for the large-N accuracy table, and
+// `vaesweep-bench scale` for the coordinator at 16 … 4 096 virtual ranks (ScaleBench.swift).
 // Each benchmark prints measured numbers and ratios against a baseline run in the same process.
 import Foundation
 
@@ -11,6 +12,7 @@ let benches: [(String, () throws -> Void)] = [
     ("validate", runValidation),
     ("largen", runLargeNBenchmark),
     ("bidiagonal", runBidiagonalBenchmark),
+    ("scale", runScaleBenchmark),
 ]
 if CommandLine.arguments.dropFirst().first == "largen-child" {
     try runLargeNChild(Array(CommandLine.arguments.dropFirst(2)))

@@ -23,8 +23,9 @@ struct SummaryCommand: ParsableCommand {
             (holds when the grid argmin is the grid β nearest η), and the excess rate of the test RD points over \
             the Gaussian-source curve R(D) = ½ log((ρ+η)/D); "undecided" where the grid cannot test a claim (η or \
             ρ + η beyond the grid's β, fewer than 3 β, an unbracketed minimum). Interpolated estimates are \
-            reported alongside. With --json, one JSON object per line, each with a "kind" field (grid, \
-            coordinate, verdicts, calibration, threshold, optimal_beta, rd_distance).
+            reported alongside. The run's load balance (Σ busy / (ranks × wall), the file's load_balance and \
+            busy_seconds) closes the report. With --json, one JSON object per line, each with a "kind" field \
+            (grid, coordinate, verdicts, calibration, threshold, optimal_beta, rd_distance, load_balance).
             """)
 
     @Argument(help: "Results file written by `vaesweep run`.")
@@ -78,8 +79,10 @@ struct SummaryCommand: ParsableCommand {
         let summary = Summary.compute(data, calibration: cal)
         if json {
             for record in summary.records() { print(jsonLine(record)) }
+            if let record = LoadBalanceReport.record(data) { print(jsonLine(record)) }
         } else {
             print(summary.text(), terminator: "")
+            if let line = LoadBalanceReport.line(data) { print("\n" + line) }
         }
     }
 }

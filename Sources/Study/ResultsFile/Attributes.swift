@@ -5,12 +5,16 @@ import Foundation
 /// A root attribute value.
 public enum AttributeValue: Equatable, Sendable, CustomStringConvertible {
     case double(Double), int(Int64), string(String)
-    /// The value as text (Swift's shortest round-trip form for doubles), as shown in messages.
+    /// A 1-D float64 array (e.g. `busy_seconds`, one value per rank).
+    case doubles([Double])
+    /// The value as text (Swift's shortest round-trip form for doubles; arrays comma-separated), as
+    /// shown in messages.
     public var description: String {
         switch self {
         case let .double(x): return "\(x)"
         case let .int(x): return "\(x)"
         case let .string(s): return s
+        case let .doubles(xs): return xs.map { "\($0)" }.joined(separator: ",")
         }
     }
 }
@@ -38,6 +42,15 @@ public struct RootAttributes: Equatable, Sendable {
         switch values[key] {
         case let .int(i)?: return i
         case let .double(x)?: return x == x.rounded() ? Int64(exactly: x) : nil
+        default: return nil
+        }
+    }
+    /// A float64 array attribute (a scalar number counts as one value).
+    public func doubles(_ key: String) -> [Double]? {
+        switch values[key] {
+        case let .doubles(xs)?: return xs
+        case let .double(x)?: return [x]
+        case let .int(i)?: return [Double(i)]
         default: return nil
         }
     }

@@ -292,6 +292,7 @@ public struct ResultsData: Sendable {
             case .string: if let s = try? file.stringAttribute(name) { out[name] = .string(s) }
             case .int: if let v = try? file.attribute(name, as: Int64.self).first { out[name] = .int(v) }
             case .double: if let v = try? file.attribute(name, as: Double.self).first { out[name] = .double(v) }
+            case .doubles: if let v = try? file.attribute(name, as: Double.self) { out[name] = .doubles(v) }
             }
         }
         return out

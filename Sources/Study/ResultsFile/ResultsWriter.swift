@@ -117,6 +117,7 @@ public enum ResultsWriter {
             case let .double(x): try f.setAttribute(name, x)
             case let .int(x): try f.setAttribute(name, x)
             case let .string(s): try f.setAttribute(name, s)
+            case let .doubles(xs): try f.setAttribute(name, xs)
             }
         }
     }

@@ -106,6 +106,10 @@ public enum RootKey {
     public static let pointsReusedTheory = "points_reused_theory", pointsReusedSim = "points_reused_sim"
     /// Computed points split into theory and simulated.
     public static let pointsComputedTheory = "points_computed_theory", pointsComputedSim = "points_computed_sim"
+    /// The run's load balance: seconds each rank computed (float64 array, index = rank; rank 0's
+    /// is its compute thread's), and Σ busy / (ranks × wall) with wall the coordinator's time from
+    /// its start until every rank was stopped (NaN when the run computed nothing).
+    public static let busySeconds = "busy_seconds", loadBalance = "load_balance"
 
     /// The value kind of each root attribute, in the order they are written.
     public static let kinds: [(key: String, kind: AttributeKind)] = [
@@ -121,10 +125,11 @@ public enum RootKey {
         (pointsReused, .int), (pointsComputed, .int),
         (pointsReusedTheory, .int), (pointsReusedSim, .int), (pointsComputedTheory, .int), (pointsComputedSim, .int),
         (reusedFrom, .string), (mergedFrom, .string),
+        (busySeconds, .doubles), (loadBalance, .double),
     ]
     /// The value kind of root attribute `key`, or nil for a key the schema does not know.
     public static func kind(of key: String) -> AttributeKind? { kinds.first { $0.key == key }?.kind }
 }
 
 /// The value type of a root attribute.
-public enum AttributeKind: Sendable { case double, int, string }
+public enum AttributeKind: Sendable { case double, int, string, doubles }

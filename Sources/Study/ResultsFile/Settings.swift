@@ -147,7 +147,7 @@ public struct StudySettings: Equatable, Sendable {
             case .double?: guard let x = Double(v) else { throw ResultsError("bad value of \(k): '\(v)'") }; a[k] = .double(x)
             case .int?: guard let x = Int64(v) else { throw ResultsError("bad value of \(k): '\(v)'") }; a[k] = .int(x)
             case .string?: a[k] = .string(v)
-            case nil: throw ResultsError("unknown settings key '\(k)'")
+            case .doubles?, nil: throw ResultsError("unknown settings key '\(k)'")
             }
         }
         try self.init(attributes: a)

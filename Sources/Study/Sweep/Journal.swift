@@ -127,16 +127,19 @@ public final class Journal {
         try write(bytes)
     }
 
-    /// The bytes of one record.
+    /// The bytes of one record, laid out in place (little-endian, whatever the host), not appended
+    /// one by one: rank 0 journals every result, so this is on its per-result path.
     static func encode(kind: UInt64, values: [Double]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32 + 8 * values.count)
-        func put(_ v: UInt64) { for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-        put(Journal.magic)
-        put(kind)
-        put(UInt64(values.count))
-        for x in values { put(x.bitPattern) }
-        put(Journal.fnv1a(bytes[8...]))
+        let end = 24 + 8 * values.count
+        var bytes = [UInt8](repeating: 0, count: end + 8)
+        bytes.withUnsafeMutableBytes { raw in
+            func put(_ v: UInt64, at offset: Int) { raw.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt64.self) }
+            put(Journal.magic, at: 0)
+            put(kind, at: 8)
+            put(UInt64(values.count), at: 16)
+            for (k, x) in values.enumerated() { put(x.bitPattern, at: 24 + 8 * k) }
+            put(Journal.fnv1a(UnsafeRawBufferPointer(rebasing: raw[8..<end])), at: end)
+        }
         return bytes
     }
 

@@ -52,7 +52,7 @@ extension SweepPlan {
         coordinator.log = options.quiet ? nil : { SweepRunner.log($0) }
         coordinator.progressInterval = options.progressInterval
         coordinator.hold = { [hooks] in hooks.holds(afterHandingOut: $0) }
-        let outcome = try coordinator.run(work: store.remainingWork())
+        let outcome = try coordinator.run(work: grid.handOutOrder(store.remainingWork(), ranks: ranks))
 
         var data = store.data
         let reused = store.reusedTheory + store.reusedSim
@@ -68,6 +68,7 @@ extension SweepPlan {
             (RootKey.pointsReused, .int(Int64(reused))), (RootKey.pointsComputed, .int(Int64(computed))),
             (RootKey.pointsReusedTheory, .int(Int64(store.reusedTheory))), (RootKey.pointsReusedSim, .int(Int64(store.reusedSim))),
             (RootKey.pointsComputedTheory, .int(Int64(theoryComputed))), (RootKey.pointsComputedSim, .int(Int64(simComputed))),
+            (RootKey.busySeconds, .doubles(outcome.busySeconds)), (RootKey.loadBalance, .double(outcome.loadBalance)),
         ]
         if !reusedFrom.isEmpty { attrs.append((RootKey.reusedFrom, .string(reusedFrom.joined(separator: "; ")))) }
         data.attributes = RootAttributes(attrs)

@@ -70,12 +70,9 @@ public final class ResultStore {
             case .simulation: try SimulationRecord.validate(row)
             }
         }
+        let added = data.storeReplacing(item.kind, at: (0..<item.points).map { flatIndex(item, $0) }, rows: payload[...])
         var c = MergeCount()
-        for k in 0..<item.points {
-            let base = k * w
-            let r = try data.store(item.kind, at: flatIndex(item, k), value: { payload[base + $0] }, policy: .replace, coordinates: { [] })
-            if r.added { if item.kind == .theory { c.addedTheory += 1 } else { c.addedSimulation += 1 } }
-        }
+        if item.kind == .theory { c.addedTheory = added } else { c.addedSimulation = added }
         count(c)
     }
 
@@ -88,16 +85,18 @@ public final class ResultStore {
         let w = item.kind.fieldCount, s = grid.spec
         var out: [Double] = []
         out.reserveCapacity(item.points * (w + item.kind.coordinateCount))
+        // (one value at a time: no temporary array per point on rank 0's per-result path)
         for (k, idx) in item.indices.enumerated() {
             switch item.kind {
             case .theory:
                 let (a, b, l) = grid.theoryCoordinates(idx)
-                out += [s.alpha[a], s.beta[b], s.lambda[l]]
+                out.append(s.alpha[a]); out.append(s.beta[b]); out.append(s.lambda[l])
             case .simulation:
                 let (a, n, r) = grid.simulationUnit(item.unit)
-                out += [s.alpha[a], s.beta[idx / grid.nLambda], s.lambda[idx % grid.nLambda], Double(s.N[n]), Double(s.seedIDs[r])]
+                out.append(s.alpha[a]); out.append(s.beta[idx / grid.nLambda]); out.append(s.lambda[idx % grid.nLambda])
+                out.append(Double(s.N[n])); out.append(Double(s.seedIDs[r]))
             }
-            out += payload[(k * w)..<((k + 1) * w)]
+            out.append(contentsOf: payload[(k * w)..<((k + 1) * w)])
         }
         return out
     }

@@ -42,12 +42,13 @@ public struct RunOptions: Sendable {
     public var journalPath: String { outputPath + ".journal" }
 }
 
-/// The compute thread of rank 0: takes one work item at a time, posts its payload. Its thread
-/// is joined by `shutdown()` (called on every path out of the coordinator).
-final class LocalWorker: Sendable {
+/// The compute thread of rank 0 (`ThreadRuntime`'s local worker): takes one work item at a time,
+/// posts its payload and the wall seconds it took. Its thread is joined by `shutdown()` (called on
+/// every path out of the coordinator).
+final class LocalWorker: LocalComputing, Sendable {
     private struct State {
         var job: WorkItem?
-        var result: (WorkItem, [Double])?
+        var result: LocalResult?
         var finished = false
     }
     private final class Shared: Sendable { let state = Mutex(State()) }
@@ -62,8 +63,10 @@ final class LocalWorker: Sendable {
                 jobPosted.wait()
                 let (job, done) = shared.state.withLock { ($0.job, $0.finished) }
                 guard let job else { if done { break } else { continue } }
+                let t0 = monotonicSeconds()
                 let payload = compute(job)
-                shared.state.withLock { $0.job = nil; $0.result = (job, payload) }
+                let seconds = monotonicSeconds() - t0
+                shared.state.withLock { $0.job = nil; $0.result = LocalResult(item: job, payload: payload, seconds: seconds) }
                 resultPosted.signal()
             }
             exited.signal()
@@ -79,7 +82,7 @@ final class LocalWorker: Sendable {
 
     /// A finished result, waiting up to `timeout` seconds for one. Each result is posted with one
     /// semaphore signal after it is stored, and taken only by consuming that signal.
-    func take(timeout: Double) -> (WorkItem, [Double])? {
+    func take(timeout: Double) -> LocalResult? {
         guard resultPosted.wait(timeout: .now() + max(0, timeout)) == .success else { return nil }
         return shared.state.withLock { s in defer { s.result = nil }; return s.result }
     }
@@ -100,10 +103,25 @@ public struct CoordinatorOutcome {
     public var hosts: [String]
     /// Points computed in this run (not counting those known at its start).
     public var pointsComputed: Int
+    /// Work items computed in this run.
+    public var itemsComputed = 0
+    /// Seconds each rank spent computing this run's items (index: rank; rank 0's is its worker
+    /// thread's), as the ranks measured them and sent them with each result.
+    public var busySeconds: [Double] = []
+    /// Seconds from the coordinator's start until every rank was stopped (the runtime's clock).
+    public var wallSeconds = 0.0
+
+    /// Σ busy / (ranks × wall): 1 when every rank computed all the time; NaN when this run
+    /// computed nothing.
+    public var loadBalance: Double {
+        guard itemsComputed > 0, wallSeconds > 0, !busySeconds.isEmpty else { return .nan }
+        return busySeconds.reduce(0, +) / (Double(busySeconds.count) * wallSeconds)
+    }
 }
 
 /// Rank 0's loop over a transport: hands out `work`, records results into the store and the
-/// journal, computes on its own thread meanwhile. Testable in memory (`InMemoryNetwork`).
+/// journal, computes on its own thread meanwhile. Testable in memory (`InMemoryNetwork`), and at
+/// thousands of ranks on a virtual clock (`VirtualNetwork`, set as both transport and runtime).
 public struct Coordinator {
     /// How rank 0 talks to the other ranks.
     public let transport: SweepTransport
@@ -124,6 +142,16 @@ public struct Coordinator {
     /// Test hook (`TestHooks`): given the number of items handed out so far, whether to hand out
     /// no more for now (the sweep waits, still draining on request). Always false in production.
     public var hold: (Int) -> Bool = { _ in false }
+    /// The clock, idle waits and rank 0's compute thread (CoordinatorRuntime.swift): real ones in
+    /// production; a `VirtualNetwork` runs this same code on a virtual clock.
+    public var runtime: CoordinatorRuntime = ThreadRuntime()
+
+    /// Seconds the coordinator waits at a time for rank 0's own result while other ranks are
+    /// active (and sleeps when it has nothing to do): the longest a message waits to be seen.
+    /// (Tests on the virtual clock set a power of two, so that their schedules are exact in binary.)
+    public var pollInterval = 0.002
+    /// Seconds it waits at a time for its own result when no other rank is active.
+    public var localOnlyWait = 0.5
 
     /// A coordinator over `transport` with the given store, journal and local compute.
     public init(transport: SweepTransport, store: ResultStore, journal: Journal?, host: String,
@@ -142,20 +170,23 @@ public struct Coordinator {
         var remoteActive = transport.size - 1
         var partial: [Int: [Double]] = [:]
         var assigned: [Int: WorkItem] = [:]
-        let local = LocalWorker(compute: compute)
+        var busy = [Double](repeating: 0, count: max(1, transport.size))
+        let local = runtime.startLocalWorker(compute: compute)
         defer { local.shutdown() }
         var localBusy = false
         let pointsAtStart = store.pointsDone
-        var computed = 0
-        let t0 = Date()
-        var lastProgress = Date.distantPast
+        var computed = 0, itemsComputed = 0
+        let t0 = runtime.now
+        var lastProgress = -Double.infinity
 
-        func record(_ item: WorkItem, _ payload: [Double], from rank: Int) throws {
+        func record(_ item: WorkItem, _ payload: [Double], from rank: Int, seconds: Double) throws {
             do { try store.apply(item, payload: payload) } catch {
                 throw ProtocolError("rank \(rank) returned a bad result: \(error)")
             }
             try journal?.append(kind: item.kind, values: store.record(item, payload: payload))
             computed += item.points
+            itemsComputed += 1
+            if seconds.isFinite, seconds >= 0 { busy[rank] += seconds }
         }
         /// The next item; nil when there is none or a drain was asked for; `held` when a test hook
         /// holds the queue (the asker waits in `parked`/`localWaiting` until it is released or drained).
@@ -180,17 +211,25 @@ public struct Coordinator {
         }
         var parked: [Int] = []          // ranks waiting for work while the queue is held
         var localWaiting = false        // rank 0's worker waiting likewise
-        func progress(force: Bool = false) {
-            guard let log, force || Date().timeIntervalSince(lastProgress) >= progressInterval else { return }
-            lastProgress = Date()
-            let elapsed = Date().timeIntervalSince(t0)
+        func progress(force: Bool = false, final: Bool = false) {
+            guard let log else { return }
+            let now = runtime.now
+            guard force || now - lastProgress >= progressInterval else { return }
+            lastProgress = now
+            let elapsed = now - t0
             let done = store.pointsDone, total = store.pointsTotal
             let rate = Double(done - pointsAtStart) / max(elapsed, 1e-9)
             let left = Double(total - done) / max(rate, 1e-9)
             let eta = done == total ? "0s" : (rate > 0 ? SweepRunner.duration(left) : "?")
-            log(String(format: "items %d/%d, points %d/%d (%.1f%%), %.1f points/s, elapsed %@, ETA %@",
-                       min(next, work.count), work.count, done, total,
-                       100 * Double(done) / Double(max(1, total)), rate, SweepRunner.duration(elapsed), eta))
+            var line = String(format: "items %d/%d, points %d/%d (%.1f%%), %.1f points/s, elapsed %@, ETA %@",
+                              min(next, work.count), work.count, done, total,
+                              100 * Double(done) / Double(max(1, total)), rate, SweepRunner.duration(elapsed), eta)
+            if final {
+                var o = CoordinatorOutcome(complete: false, hosts: [], pointsComputed: computed)
+                o.itemsComputed = itemsComputed; o.busySeconds = busy; o.wallSeconds = elapsed
+                line += ", " + SweepRunner.loadBalanceText(o)
+            }
+            log(line)
         }
         func feedLocal() {
             if let item = nextItem() { local.submit(item); localBusy = true; localWaiting = false } else { localWaiting = held }
@@ -207,15 +246,20 @@ public struct Coordinator {
             }
         }
         func takeLocal(timeout: Double) throws -> Bool {
-            guard localBusy, let (item, payload) = local.take(timeout: timeout) else { return false }
-            try record(item, payload, from: 0)
+            guard localBusy, let r = local.take(timeout: timeout) else { return false }
+            try record(r.item, r.payload, from: 0, seconds: r.seconds)
             localBusy = false
             feedLocal()
             return true
         }
 
-        feedLocal()
-        while localBusy || remoteActive > 0 || localWaiting {
+        // Rank 0's own thread shares its core with this loop, so it is the slowest worker: it
+        // starts once the hellos already waiting have taken the most expensive items (the first
+        // time no message is pending), not with the most expensive item itself.
+        var localStarted = false
+        func startLocal() { localStarted = true; feedLocal() }
+        if remoteActive == 0 { startLocal() }
+        while !localStarted || localBusy || remoteActive > 0 || localWaiting {
             if localWaiting { feedLocal() }
             if !parked.isEmpty {
                 let waiting = parked
@@ -232,30 +276,51 @@ public struct Coordinator {
                 case let .resultPart(values):
                     partial[src, default: []] += values
                     continue
-                case let .resultEnd(wasInterrupted):
+                case let .resultEnd(wasInterrupted, seconds):
                     guard let item = assigned.removeValue(forKey: src) else {
                         throw ProtocolError("rank \(src) sent a result it was not asked for")
                     }
-                    try record(item, partial.removeValue(forKey: src) ?? [], from: src)
+                    try record(item, partial.removeValue(forKey: src) ?? [], from: src, seconds: seconds)
                     if wasInterrupted { stopping = true }
                 case .work, .stop:
                     throw ProtocolError("rank \(src) sent a coordinator message (\(msg))")
                 }
                 try feedRemote(src)
             }
+            if !localStarted && !didSomething { startLocal(); continue }
             progress()
             if !didSomething {
                 // Nothing from the other ranks: wait briefly on the local worker (or, when it has
                 // nothing to do, just sleep) instead of spinning on a core the workers need.
                 if localBusy {
-                    _ = try takeLocal(timeout: remoteActive > 0 ? 0.002 : 0.5)
+                    _ = try takeLocal(timeout: remoteActive > 0 ? pollInterval : localOnlyWait)
                 } else {
-                    usleep(2_000)
+                    runtime.sleep(pollInterval)
                 }
             }
         }
-        progress(force: true)
-        return CoordinatorOutcome(complete: store.isComplete, hosts: hosts, pointsComputed: computed)
+        let wall = runtime.now - t0
+        progress(force: true, final: true)
+        var outcome = CoordinatorOutcome(complete: store.isComplete, hosts: hosts, pointsComputed: computed)
+        outcome.itemsComputed = itemsComputed
+        outcome.busySeconds = busy
+        outcome.wallSeconds = wall
+        return outcome
+    }
+
+    /// The messages a worker returns `payload` in: `resultPart`s of at most `chunk` values (at
+    /// least one, possibly empty), then `resultEnd` with whether a drain was requested and the
+    /// seconds the computation took. (`work` sends them; `VirtualNetwork`'s simulated workers too.)
+    public static func resultMessages(_ payload: [Double], chunk: Int, seconds: Double, interrupted: Bool) -> [SweepMessage] {
+        var out: [SweepMessage] = []
+        var start = 0
+        repeat {
+            let end = min(payload.count, start + max(1, chunk))
+            out.append(.resultPart(Array(payload[start..<end])))
+            start = end
+        } while start < payload.count
+        out.append(.resultEnd(interrupted: interrupted, seconds: seconds))
+        return out
     }
 
     /// A worker rank's loop: hello, then compute every `work` until `stop`.
@@ -267,14 +332,12 @@ public struct Coordinator {
             case .stop:
                 return
             case let .work(item):
+                let t0 = monotonicSeconds()
                 let payload = compute(item)
-                var start = 0
-                repeat {
-                    let end = min(payload.count, start + chunk)
-                    try transport.send(.resultPart(Array(payload[start..<end])), to: 0)
-                    start = end
-                } while start < payload.count
-                try transport.send(.resultEnd(interrupted: interrupted()), to: 0)
+                let seconds = monotonicSeconds() - t0
+                for m in resultMessages(payload, chunk: chunk, seconds: seconds, interrupted: interrupted()) {
+                    try transport.send(m, to: 0)
+                }
             case let other:
                 throw ProtocolError("rank \(transport.rank) got an unexpected message from the coordinator: \(other)")
             }
@@ -332,6 +395,15 @@ public enum SweepRunner {
     public static func log(_ s: String) {
         let line = s.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "; ")
         FileHandle.standardError.write(Data("[vaesweep] \(line)\n".utf8))
+    }
+
+    /// "load balance 0.93 (busy 37.2 s of 4 ranks × 10.0 s)" for an outcome (the last progress
+    /// line; the file records the same as `load_balance` and `busy_seconds`).
+    public static func loadBalanceText(_ o: CoordinatorOutcome) -> String {
+        let lb = o.loadBalance
+        guard lb.isFinite else { return "load balance: nothing computed" }
+        return String(format: "load balance %.2f (busy %.1f s of %d ranks × %.1f s)",
+                      lb, o.busySeconds.reduce(0, +), o.busySeconds.count, o.wallSeconds)
     }
 
     static func duration(_ s: Double) -> String {

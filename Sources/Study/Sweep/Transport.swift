@@ -4,7 +4,9 @@
 // Conversation: a worker sends `hello` (its host name, and whether it was already asked to
 // drain); the coordinator answers each hello or result with `work` or `stop`; a worker answers
 // each `work` with its payload in `resultPart` chunks of at most `maxMessageDoubles` values and a
-// closing `resultEnd`.
+// closing `resultEnd` (which carries the seconds the item took: the ranks' busy times, for the
+// load balance, are gathered with the results). `VirtualNetwork` (VirtualTime.swift) is the
+// in-memory network on a virtual clock, with simulated workers.
 import Foundation
 import MPIKit
 import Synchronization
@@ -20,8 +22,9 @@ public enum SweepMessage: Equatable, Sendable {
     case stop
     /// Worker → coordinator: the next chunk (at most `maxMessageDoubles` values) of the current item's payload.
     case resultPart([Double])
-    /// Worker → coordinator: the payload is complete; `interrupted` says whether a drain was requested.
-    case resultEnd(interrupted: Bool)
+    /// Worker → coordinator: the payload is complete; `interrupted` says whether a drain was
+    /// requested, `seconds` how long the worker computed the item (wall seconds).
+    case resultEnd(interrupted: Bool, seconds: Double)
 }
 
 /// A way to exchange `SweepMessage`s between the ranks of one sweep.
@@ -44,7 +47,7 @@ public let maxMessageDoubles = 65_536
 // MARK: - MPI
 
 /// The sweep protocol over an MPI communicator: one tag per message kind; host names travel as
-/// bytes, work items as `[Int]`, results as `[Double]`.
+/// bytes, work items as `[Int]`, results as `[Double]`, a result's end as `[interrupted, seconds]`.
 public final class MPITransport: SweepTransport {
     enum Tag {
         static let hello = 1, resultPart = 2, resultEnd = 3, work = 4, stop = 5
@@ -69,7 +72,7 @@ public final class MPITransport: SweepTransport {
         case let .work(item): try comm.send(item.encoded, to: d, tag: Tag.work)
         case .stop: try comm.send([Int](), to: d, tag: Tag.stop)
         case let .resultPart(values): try comm.send(values, to: d, tag: Tag.resultPart)
-        case let .resultEnd(interrupted): try comm.send([interrupted ? 1 : 0], to: d, tag: Tag.resultEnd)
+        case let .resultEnd(interrupted, seconds): try comm.send([interrupted ? 1 : 0, seconds], to: d, tag: Tag.resultEnd)
         }
     }
 
@@ -90,7 +93,9 @@ public final class MPITransport: SweepTransport {
         case Tag.resultPart:
             return .resultPart(try comm.receive(Double.self, from: source, tag: tag).data)
         case Tag.resultEnd:
-            return .resultEnd(interrupted: (try comm.receive(Int.self, from: source, tag: tag).data.first ?? 0) != 0)
+            let e = try comm.receive(Double.self, from: source, tag: tag).data
+            guard e.count == 2 else { throw ProtocolError("malformed result end from rank \(source): \(e.prefix(4))") }
+            return .resultEnd(interrupted: e[0] != 0, seconds: e[1])
         default:
             throw ProtocolError("unexpected message tag \(tag) from rank \(source)")
         }
