@@ -1,5 +1,5 @@
-// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|largen|bidiagonal|all]`
-// (`all` = those five), `vaesweep-bench validate` for the large-N accuracy table, and
+// vaesweep-bench: performance figures (not tests). `vaesweep-bench [theory|simulation|sweep|largen|bidiagonal|refine|all]`
+// (`all` = those six; refine: RefineBench.swift), `vaesweep-bench validate` for the large-N accuracy table, and
 // `vaesweep-bench scale` for the coordinator at 16 … 4 096 virtual ranks (ScaleBench.swift).
 // Each benchmark prints measured numbers and ratios against a baseline run in the same process.
 import Foundation
@@ -13,6 +13,7 @@ let benches: [(String, () throws -> Void)] = [
     ("largen", runLargeNBenchmark),
     ("bidiagonal", runBidiagonalBenchmark),
     ("scale", runScaleBenchmark),
+    ("refine", runRefineBenchmark),
 ]
 if CommandLine.arguments.dropFirst().first == "largen-child" {
     try runLargeNChild(Array(CommandLine.arguments.dropFirst(2)))
@@ -22,7 +23,7 @@ if CommandLine.arguments.dropFirst().first == "bidiagonal-child" {
     try runBidiagonalChild(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
-let inAll: Set<String> = ["theory", "simulation", "sweep", "largen", "bidiagonal"]
+let inAll: Set<String> = ["theory", "simulation", "sweep", "largen", "bidiagonal", "refine"]
 var ran = false
 for (name, body) in benches where (which == "all" && inAll.contains(name)) || which == name {
     print("== \(name) ==")

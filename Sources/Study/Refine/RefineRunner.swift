@@ -182,6 +182,7 @@ extension RefineSession {
             }
             row.wallSeconds = (row.wallSeconds.isNaN ? 0 : row.wallSeconds) + wall
             row.coreSeconds = (row.coreSeconds.isNaN ? 0 : row.coreSeconds) + wall * Double(channel.ranks)
+            row.loadBalance = outcome.loadBalance
             let remaining = planned.filter { !next.isDone(.simulation, $0) }.count
                 + (0..<next.theoryCount).filter { !next.isDone(.theory, $0) }.count
             row.complete = outcome.complete && remaining == 0

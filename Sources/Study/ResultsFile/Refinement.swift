@@ -7,7 +7,7 @@
 //   coordinates: round (int64, 0 = the input file's points), action (int64, 0 … A − 1)
 //   rounds (round): round_complete, round_actions_precision/_window/_boundary, round_points_simulated,
 //     round_points_theory, round_cost_estimate (reference core-seconds, the budget's currency),
-//     round_core_seconds and round_wall_seconds (measured; not reproducible), round_agree,
+//     round_core_seconds, round_wall_seconds and round_load_balance (measured; not reproducible), round_agree,
 //     round_marginal, round_disagree, round_undecided, round_apart ((point, observable) counts
 //     after the round; −1 while pending)
 //   actions (action): action_round, action_rule (flag_values), action_alpha, action_beta,
@@ -65,6 +65,8 @@ public struct Refinement: Sendable, Equatable {
         public var costEstimate = 0.0
         /// Measured core-seconds (wall × ranks) and wall seconds (NaN for round 0; not reproducible).
         public var coreSeconds = Double.nan, wallSeconds = Double.nan
+        /// Σ busy / (ranks × wall) of the round's (last) run (NaN for round 0; not reproducible).
+        public var loadBalance = Double.nan
         /// (point, observable) verdict counts after the round (−1 while pending).
         public var agree = -1, marginal = -1, disagree = -1, undecided = -1, apart = -1
         /// A round with only its number and completeness set.
@@ -77,7 +79,8 @@ public struct Refinement: Sendable, Equatable {
                 == [r.round, r.precisionActions, r.windowActions, r.boundaryActions, r.simulatedPoints, r.theoryPoints,
                     r.agree, r.marginal, r.disagree, r.undecided, r.apart]
                 && l.complete == r.complete
-                && [l.costEstimate, l.coreSeconds, l.wallSeconds].map(\.bitPattern) == [r.costEstimate, r.coreSeconds, r.wallSeconds].map(\.bitPattern)
+                && [l.costEstimate, l.coreSeconds, l.wallSeconds, l.loadBalance].map(\.bitPattern)
+                == [r.costEstimate, r.coreSeconds, r.wallSeconds, r.loadBalance].map(\.bitPattern)
         }
     }
 
@@ -175,7 +178,7 @@ public struct Refinement: Sendable, Equatable {
         public static let options = "refine_options", firstRound = "refine_first_round", finished = "refine_finished"
         public static let base = "refine_base", plan = "refine_plan"
         /// Measured timings: not reproducible between two refines of the same input.
-        public static let notReproducible: Set<String> = ["round_core_seconds", "round_wall_seconds"]
+        public static let notReproducible: Set<String> = ["round_core_seconds", "round_wall_seconds", "round_load_balance"]
     }
 
     /// The rounds table's columns: name, long name, units, value.
@@ -189,6 +192,7 @@ public struct Refinement: Sendable, Equatable {
         ("round_cost_estimate", "cost model estimate of the round (what the budget is charged)", "reference core-seconds", { $0.costEstimate }),
         ("round_core_seconds", "measured wall time times ranks", "s", { $0.coreSeconds }),
         ("round_wall_seconds", "measured wall time", "s", { $0.wallSeconds }),
+        ("round_load_balance", "busy seconds / (ranks x wall) of the round's last run", "1", { $0.loadBalance }),
         ("round_agree", "(point, observable) pairs that agree after the round", "1", { Double($0.agree) }),
         ("round_marginal", "(point, observable) pairs marginal after the round", "1", { Double($0.marginal) }),
         ("round_disagree", "(point, observable) pairs that disagree after the round", "1", { Double($0.disagree) }),
@@ -196,7 +200,7 @@ public struct Refinement: Sendable, Equatable {
         ("round_apart", "(point, observable) pairs reported apart after the round", "1", { Double($0.apart) }),
     ]
     /// Float columns of the rounds table (the others are int64).
-    static let roundFloatColumns: Set<String> = ["round_cost_estimate", "round_core_seconds", "round_wall_seconds"]
+    static let roundFloatColumns: Set<String> = ["round_cost_estimate", "round_core_seconds", "round_wall_seconds", "round_load_balance"]
 
     /// Write the tables into an open results file whose coordinates are already written.
     func write(_ f: HDF5File, axes: StudyAxes) throws {
@@ -309,6 +313,7 @@ public struct Refinement: Sendable, Equatable {
             r.simulatedPoints = v("round_points_simulated"); r.theoryPoints = v("round_points_theory")
             r.costEstimate = cols["round_cost_estimate"]![i]
             r.coreSeconds = cols["round_core_seconds"]![i]; r.wallSeconds = cols["round_wall_seconds"]![i]
+            r.loadBalance = cols["round_load_balance"]![i]
             r.agree = v("round_agree"); r.marginal = v("round_marginal"); r.disagree = v("round_disagree")
             r.undecided = v("round_undecided"); r.apart = v("round_apart")
             rounds.append(r)
