@@ -22,7 +22,9 @@ struct PlotCommand: ParsableCommand {
             q∞ + a N^(−ω₁) (+ b N^(−ω₂)), the guard's refit, q∞ ± se(q∞) and the theory value). Theory curves and phase shading are evaluated by the theory engine on dense \
             grids (400 α or β; 300 × 300 (α, β) cells). Missing points (NaN, status not ok) are skipped; a partial \
             file (.partial, missing sim_*/status, fewer points done than planned) gives a warning and the subtitle \
-            "partial: K of M points".
+            "partial: K of M points"; a refined study is sparse by design (subtitle "refined: K rounds, …"; \
+            "unfinished refinement: …" with a warning while a round is pending), and its points with a \
+            replicate computed by refine (round ≥ 1) are ringed in the phase diagram, ε_g and validation figures.
             """)
 
     @Argument(help: "Results file written by `vaesweep run`.")

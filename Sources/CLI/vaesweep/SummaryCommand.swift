@@ -23,9 +23,13 @@ struct SummaryCommand: ParsableCommand {
             (holds when the grid argmin is the grid β nearest η), and the excess rate of the test RD points over \
             the Gaussian-source curve R(D) = ½ log((ρ+η)/D); "undecided" where the grid cannot test a claim (η or \
             ρ + η beyond the grid's β, fewer than 3 β, an unbracketed minimum). Interpolated estimates are \
-            reported alongside. The run's load balance (Σ busy / (ranks × wall), the file's load_balance and \
-            busy_seconds) closes the report. With --json, one JSON object per line, each with a "kind" field \
-            (grid, coordinate, verdicts, calibration, threshold, optimal_beta, rd_distance, load_balance).
+            reported alongside. A refined study (`vaesweep refine`) gets a refinement section: why its latest \
+            session stopped (or "unfinished" for a pending round), its options and base, and the rounds table \
+            (actions by rule, points computed, the cost estimate the budget is charged, measured core-seconds, \
+            verdict counts after each round); its cells not run are by design, so it is never called partial. \
+            The run's load balance (Σ busy / (ranks × wall), the file's load_balance and busy_seconds) closes \
+            the report. With --json, one JSON object per line, each with a "kind" field (grid, coordinate, \
+            refinement, refinement_round, verdicts, calibration, threshold, optimal_beta, rd_distance, load_balance).
             """)
 
     @Argument(help: "Results file written by `vaesweep run`.")

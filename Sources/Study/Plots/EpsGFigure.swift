@@ -1,5 +1,7 @@
 // Figure 1: ε_g versus α per λ — the theory as smooth curves (the engine on ≥ 400 α per β) and the
-// simulations as seed mean ± std per (β, N).
+// simulations as seed mean ± std per (β, N), one marker style per N (twelve before they repeat), a
+// series only for the (β, N) with data (a refined study simulates few of its many (β, N); a β it
+// inserted for the theory alone has none). The points a refinement added to are ringed.
 import Foundation
 import Statistics
 import ResultsFile
@@ -17,8 +19,9 @@ extension Figures {
         if sim {
             legend.append(.heading("simulation (seed mean ± std)"))
             for n in 0..<d.N.count {
-                legend.append(.marker(MarkerStyle(shape: MarkerShape.cycle(n), color: "#444"), "N = \(d.N[n])"))
+                legend.append(.marker(MarkerStyle.systemSize(n, color: "#444"), "N = \(d.N[n])"))
             }
+            if d.hasRefinedPoints { legend.append(.ring(refinedLegend)) }
         }
         let (w, h) = Layout.size(panels: nL, legendH: legendHeight(legend))
         var doc = SVGDocument(width: w, height: h)
@@ -63,17 +66,22 @@ extension Figures {
             guard sim else { continue }
             for b in 0..<nB {
                 for n in 0..<d.N.count {
+                    let points = d.alpha.indices.compactMap { a -> (Int, SampleStats, (Double, Double))? in
+                        let st = d.simStats(.epsG, a, b, l, n)
+                        guard st.count > 0, let p = panel.point(d.alpha[a], st.mean) else { return nil }
+                        return (a, st, p)
+                    }
+                    guard !points.isEmpty else { continue }
                     let label = "sim β=\(formatNumber(d.beta[b])) N=\(d.N[n]) λ=\(formatNumber(d.lam[l]))"
                     let color = Palette.ordered(b, of: nB)
-                    let style = MarkerStyle(shape: MarkerShape.cycle(n), color: color, size: 7.5)
+                    let style = MarkerStyle.systemSize(n, color: color, size: 7.5)
                     panel.beginSeries(&doc, class: "sim", series: label)
-                    for a in 0..<d.alpha.count {
-                        let st = d.simStats(.epsG, a, b, l, n)
-                        guard st.count > 0, let p = panel.point(d.alpha[a], st.mean) else { continue }
+                    for (a, st, p) in points {
                         if st.std > 0, let y1 = panel.yScale(st.mean - st.std), let y2 = panel.yScale(st.mean + st.std) {
                             doc.errorBar(x: p.0, y1: y1, y2: y2, color: color)
                         }
                         doc.marker(p.0, p.1, style, title: "α=\(formatNumber(d.alpha[a])) ε_g=\(formatNumber(st.mean))±\(formatNumber(st.std)) (\(st.count) seeds)")
+                        if let round = d.refinedRound(a, b, l, n) { refinedRing(&doc, p.0, p.1, markerSize: style.size, round: round) }
                     }
                     doc.endGroup()
                     series.append(label)

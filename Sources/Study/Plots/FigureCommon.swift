@@ -97,6 +97,34 @@ func denseGrid(_ lo: Double, _ hi: Double, count: Int, kind: ScaleKind) -> [Doub
 
 func lambdaTitle(_ l: Double) -> String { "λ = \(formatNumber(l))" }
 
+// MARK: refined points
+
+extension ResultsData {
+    /// The latest refinement round (≥ 1) that computed a replicate of the simulated point
+    /// (a, b, l, n); nil when none did or the study has no refinement.
+    func refinedRound(_ a: Int, _ b: Int, _ l: Int, _ n: Int) -> Int? {
+        guard let r = refinement, !r.simRound.isEmpty else { return nil }
+        let latest = seeds.indices.map { Int(r.simRound[simIndex(a, b, l, n, $0)]) }.max() ?? 0
+        return latest > 0 ? latest : nil
+    }
+
+    /// The latest refinement round (≥ 1) that computed a replicate of (a, b, l) at any N; nil when none did.
+    func refinedRound(_ a: Int, _ b: Int, _ l: Int) -> Int? { N.indices.compactMap { refinedRound(a, b, l, $0) }.max() }
+
+    /// Whether a refinement round (≥ 1) computed any simulated point.
+    var hasRefinedPoints: Bool { refinement?.simRound.contains { $0 > 0 } ?? false }
+}
+
+extension Figures {
+    /// The legend text of the ring around refined points.
+    public static let refinedLegend = "added by refine (round ≥ 1)"
+
+    /// The ring around a marker of `size` px at (x, y) whose point refine added to (round `k`).
+    static func refinedRing(_ doc: inout SVGDocument, _ x: Double, _ y: Double, markerSize size: Double, round k: Int) {
+        doc.ring(x, y, radius: size / 2 + 2.5, title: "added by refine round \(k)")
+    }
+}
+
 /// The study's figures.
 public enum Figures {
 

@@ -84,6 +84,8 @@ public enum LegendItem {
     case lineMarker(LineStyle, MarkerStyle, String)
     case swatch(String, String)
     case heading(String)
+    /// A grey marker with the ring of refined points, and its label.
+    case ring(String)
 }
 
 /// Draw a legend box at (x, y), `width` wide; returns its height.
@@ -113,6 +115,10 @@ public func drawLegend(_ doc: inout SVGDocument, items: [LegendItem], x: Double,
             doc.text(tx, cy + 4, label, size: 11)
         case let .heading(label):
             doc.text(x + 8, cy + 4, label, size: 11, weight: "bold")
+        case let .ring(label):
+            doc.marker(sx + 12, cy, MarkerStyle(shape: .circle, color: "#888", size: 7))
+            doc.ring(sx + 12, cy, radius: 6)
+            doc.text(tx, cy + 4, label, size: 11)
         }
     }
     doc.endGroup()

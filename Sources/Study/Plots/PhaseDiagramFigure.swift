@@ -1,7 +1,9 @@
 // Figure 2: the phase diagram in the (α, β) plane per λ — theory phases shaded from a dense
 // (α, β) map of the engine (300 × 300 cells, drawn as runs of equal phase), the collapse boundary
 // on 400 α (continuous part β_c, first-order part β_eq where it exists), the BBP line, the
-// asymptote β = ρ + η, and the simulated majority phases per N as markers.
+// asymptote β = ρ + η, and the simulated majority phases per N as markers, side by side in N order
+// among the N with data at the point (a refined study has many N, each run at few points); the
+// points a refinement added to (a replicate computed in round ≥ 1) are ringed.
 import Foundation
 import Statistics
 import ResultsFile
@@ -37,13 +39,18 @@ extension Figures {
         if anyFirstOrder { legend.append(.line(firstOrder, "first-order boundary β_eq(α)")) }
         legend += [.line(bbp, "BBP α = (η/ρ)² = \(formatNumber(Theory.bbpThreshold(rho: d.rho, eta: d.eta)))"),
                    .line(asym, "β = ρ + η = \(formatNumber(d.rho + d.eta))")]
+        let refined = sim && d.hasRefinedPoints
         if sim {
-            let ns = d.N.map(String.init).joined(separator: ", ")
+            let ns = "N = " + d.N.map(String.init).joined(separator: ", ")
+            var heading = d.N.count > 1 ? ns + ", left → right" : ns
+            // a list of sizes too long for the legend box (about 34 characters) gives their range
+            if heading.count > 34, let lo = d.N.min(), let hi = d.N.max() { heading = "N = \(lo) … \(hi), left → right" }
             legend.append(.heading("simulation (majority of seeds)"))
             for p: Int8 in [2, 1, 0] {
                 legend.append(.marker(MarkerStyle(shape: phaseShape(p), color: phaseInk(p), size: 8), phaseNames[p]!))
             }
-            legend.append(.heading(d.N.count > 1 ? "N = \(ns), left → right" : "N = \(ns)"))
+            legend.append(.heading(heading))
+            if refined { legend.append(.ring(refinedLegend)) }
         }
         let (w, h) = Layout.size(panels: nL, legendH: legendHeight(legend))
         var doc = SVGDocument(width: w, height: h)
@@ -113,15 +120,27 @@ extension Figures {
             doc.endGroup()
             series.append(sLabel)
             guard sim else { continue }
-            for n in 0..<d.N.count {
+            // the majority phase per (α, β, N), and per (α, β) the N indices (in axis order) that have one
+            let nN = d.N.count
+            var majority = [Int8?](repeating: nil, count: d.alpha.count * d.beta.count * nN)
+            var present = [[Int]](repeating: [], count: d.alpha.count * d.beta.count)
+            for a in 0..<d.alpha.count { for b in 0..<d.beta.count { for n in 0..<nN {
+                guard let p = d.simMajorityPhase(a, b, l, n) else { continue }
+                majority[(a * d.beta.count + b) * nN + n] = p
+                present[a * d.beta.count + b].append(n)
+            } } }
+            for n in 0..<nN {
                 let label = "sim phases N=\(d.N[n]) λ=\(formatNumber(lambda))"
                 panel.beginSeries(&doc, class: "sim", series: label)
-                let dx = d.N.count > 1 ? (Double(n) - Double(d.N.count - 1) / 2) * 8 : 0
                 for a in 0..<d.alpha.count {
                     for b in 0..<d.beta.count {
-                        guard let p = d.simMajorityPhase(a, b, l, n), let q = panel.point(d.alpha[a], d.beta[b]) else { continue }
+                        let here = present[a * d.beta.count + b]
+                        guard let p = majority[(a * d.beta.count + b) * nN + n], let q = panel.point(d.alpha[a], d.beta[b]),
+                              let k = here.firstIndex(of: n) else { continue }
+                        let dx = (Double(k) - Double(here.count - 1) / 2) * 8
                         doc.marker(q.0 + dx, q.1, MarkerStyle(shape: phaseShape(p), color: phaseInk(p), size: 7),
                                    title: "α=\(formatNumber(d.alpha[a])) β=\(formatNumber(d.beta[b])) N=\(d.N[n]): \(phaseNames[p]!)")
+                        if let round = d.refinedRound(a, b, l, n) { refinedRing(&doc, q.0 + dx, q.1, markerSize: 7, round: round) }
                     }
                 }
                 doc.endGroup()

@@ -17,7 +17,7 @@ extension Figures {
         for a in 0..<nA { legend.append(.line(LineStyle(color: Palette.ordered(a, of: nA)), "α = \(formatNumber(d.alpha[a]))")) }
         if sim {
             legend.append(.heading("simulation (seed means)"))
-            for n in 0..<d.N.count { legend.append(.marker(MarkerStyle(shape: MarkerShape.cycle(n), color: "#444"), "N = \(d.N[n])")) }
+            for n in 0..<d.N.count { legend.append(.marker(MarkerStyle.systemSize(n, color: "#444"), "N = \(d.N[n])")) }
         }
         let (w, h) = Layout.size(panels: nL, legendH: legendHeight(legend))
         var doc = SVGDocument(width: w, height: h)
@@ -74,7 +74,7 @@ extension Figures {
             for a in 0..<nA {
                 for n in 0..<d.N.count {
                     let label = "sim α=\(formatNumber(d.alpha[a])) N=\(d.N[n]) λ=\(formatNumber(d.lam[l]))"
-                    let style = MarkerStyle(shape: MarkerShape.cycle(n), color: Palette.ordered(a, of: nA), size: 7)
+                    let style = MarkerStyle.systemSize(n, color: Palette.ordered(a, of: nA), size: 7)
                     panel.beginSeries(&doc, class: "sim", series: label)
                     for b in order {
                         let sr = d.simStats(.rateTest, a, b, l, n), sd = d.simStats(.distTest, a, b, l, n)

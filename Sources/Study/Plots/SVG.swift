@@ -88,6 +88,13 @@ public struct SVGDocument {
         body.append("<path class=\"marker\" transform=\"translate(\(px(x)),\(px(y)))\" d=\"\(style.shape.path(size: style.size))\" \(style.attributes)>\(t)</path>")
     }
 
+    /// A ring (an unfilled circle, class `refined-ring`) of `radius` px centred at pixel (x, y),
+    /// drawn around a marker to single it out.
+    public mutating func ring(_ x: Double, _ y: Double, radius: Double, color: String = "#111", title: String? = nil) {
+        let t = title.map { "<title>\(svgEscape($0))</title>" } ?? ""
+        body.append("<circle class=\"refined-ring\" cx=\"\(px(x))\" cy=\"\(px(y))\" r=\"\(px(radius))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.3\">\(t)</circle>")
+    }
+
     /// A vertical error bar from y1 to y2 at x, with caps.
     public mutating func errorBar(x: Double, y1: Double, y2: Double, color: String, cap: Double = 3) {
         let d = "M\(px(x)),\(px(y1))V\(px(y2))M\(px(x - cap)),\(px(y1))H\(px(x + cap))M\(px(x - cap)),\(px(y2))H\(px(x + cap))"

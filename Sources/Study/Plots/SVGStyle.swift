@@ -120,6 +120,15 @@ public struct MarkerStyle: Sendable {
     public init(shape: MarkerShape, color: String, size: Double = 8, filled: Bool = true) {
         self.shape = shape; self.color = color; self.size = size; self.filled = filled
     }
+    /// The marker of the system size at index `n` of the N axis: the seven shapes filled, then the
+    /// five closed shapes unfilled, so twelve sizes stay distinguishable before the styles repeat.
+    public static func systemSize(_ n: Int, color: String, size: Double = 8) -> MarkerStyle {
+        let closed = MarkerShape.allCases.filter { !$0.isOpen }
+        let i = n % (MarkerShape.allCases.count + closed.count)
+        return i < MarkerShape.allCases.count ? MarkerStyle(shape: MarkerShape.cycle(i), color: color, size: size)
+            : MarkerStyle(shape: closed[i - MarkerShape.allCases.count], color: color, size: size, filled: false)
+    }
+
     var attributes: String {
         if shape.isOpen || !filled {
             return "fill=\"\(shape.isOpen ? "none" : "white")\" stroke=\"\(color)\" stroke-width=\"1.6\""

@@ -3,7 +3,8 @@
 // cell and a legend entry: C critical window, W fewer than 2 usable N, F first-order coexistence,
 // 0 λ = 0 null space), and (right) the finite-size extrapolation q_∞ ± se(q_∞) of ε_g per β
 // against the theory curve (the engine on ≥ 400 α). In a single-N file the right panel shows the
-// seed mean ± s_N of that N instead (no extrapolation possible).
+// seed mean ± s_N of that N instead (no extrapolation possible). An estimate at a point a
+// refinement added to (a replicate at any N computed in round ≥ 1) is ringed.
 import Foundation
 import Statistics
 import ResultsFile
@@ -67,6 +68,7 @@ extension Figures {
         }
         legend.append(.heading(v.singleN ? "N = \(v.nValues.first ?? 0) mean ± s_N (no extrapolation)" : "q_∞ ± se(q_∞); theory curves"))
         for b in 0..<nB { legend.append(.lineMarker(LineStyle(color: Palette.ordered(b, of: nB)), MarkerStyle(shape: .circle, color: Palette.ordered(b, of: nB)), "β = \(formatNumber(d.beta[b]))")) }
+        if d.hasRefinedPoints { legend.append(.ring(refinedLegend)) }
         let panels = 2 * nL
         let (w, h) = Layout.size(panels: panels, legendH: legendHeight(legend), maxColumns: 2)
         var doc = SVGDocument(width: w, height: h)
@@ -133,6 +135,7 @@ extension Figures {
                     let pv = point(a, b, l)
                     doc.marker(p.0, p.1, MarkerStyle(shape: .circle, color: color, size: 7),
                                title: "α=\(formatNumber(d.alpha[a])) q=\(formatNumber(m))±\(formatNumber(se)) theory \(formatNumber(pv.theory)): \(pv.verdict.name)")
+                    if let round = d.refinedRound(a, b, l) { refinedRing(&doc, p.0, p.1, markerSize: 7, round: round) }
                 }
                 doc.endGroup()
                 series.append(eLabel)

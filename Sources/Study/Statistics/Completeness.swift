@@ -2,6 +2,12 @@
 // variables (`sim_*`, `status`) are missing although it has N and seed coordinates, or fewer points
 // done than planned. `plot` and `summary` warn on stderr, and the figures' subtitle says
 // "partial: K of M points".
+//
+// A refined study (`vaesweep refine`) is sparse by design: most of its (α, β, λ, N, seed) cells are
+// never planned, so fewer points done than the grid holds is no reason there. It is unfinished
+// when its last round is pending (a drained refine) or when no session stop was recorded (drained
+// or killed between rounds); the subtitle then says "unfinished refinement: …", otherwise
+// "refined: K rounds, P of M points (sparse by design)" (or "partial: REASONS" for another reason).
 import Foundation
 import ResultsFile
 import VAETheory
@@ -16,9 +22,21 @@ public struct Completeness: Sendable, Equatable {
     public var reasons: [String]
     /// Whether any reason applies.
     public var isPartial: Bool { !reasons.isEmpty }
+    /// A refined study: its rounds after the input (round 0); nil for a file without a refinement.
+    public var refinedRounds: Int?
+    /// An unfinished refined study: what is unfinished ("round K pending", "stopped between
+    /// rounds"); nil for a finished refinement or a file without one.
+    public var unfinishedRefinement: String?
 
-    /// The subtitle fragment for figures ("partial: K of M points"), nil for a complete file.
-    public var subtitle: String? { isPartial ? "partial: \(done) of \(total) points" : nil }
+    /// The subtitle fragment for figures: "partial: K of M points" for a partial file, for a refined
+    /// study "unfinished refinement: …" or "refined: K rounds, P of M points (sparse by design)";
+    /// nil for a complete file without a refinement.
+    public var subtitle: String? {
+        guard let k = refinedRounds else { return isPartial ? "partial: \(done) of \(total) points" : nil }
+        if let u = unfinishedRefinement { return "unfinished refinement: " + u }
+        if isPartial { return "partial: " + reasons.joined(separator: "; ") }
+        return "refined: \(k) round\(k == 1 ? "" : "s"), \(done) of \(total) points (sparse by design)"
+    }
 
     /// Assess `d`.
     public init(_ d: ResultsData) {
@@ -47,15 +65,28 @@ public struct Completeness: Sendable, Equatable {
             }
             if d.status == nil { reasons.append("no status variable") }
         }
-        if done < total { reasons.append("\(done) of \(total) points done") }
+        if let r = d.refinement {
+            refinedRounds = r.rounds.filter { $0.round > 0 }.count
+            if let k = r.pendingRound?.round {
+                unfinishedRefinement = "round \(k) pending"
+                reasons.append("refinement round \(k) is pending (a drained refine; finish it with `vaesweep refine … --resume`)")
+            } else if r.finished.isEmpty {
+                unfinishedRefinement = "stopped between rounds"
+                reasons.append("the refine stopped between rounds without finishing (drained or killed; continue with `vaesweep refine … --resume`)")
+            }
+        } else if done < total {
+            reasons.append("\(done) of \(total) points done")
+        }
         self.done = done
         self.total = total
         self.reasons = reasons
     }
 
-    /// One warning line per reason, naming the file (empty for a complete file).
+    /// One warning line naming the file and every reason (empty for a complete file); a refined
+    /// study is "an unfinished refinement", never "partial".
     public func warnings(path: String) -> [String] {
-        isPartial ? ["\(path) is partial: " + reasons.joined(separator: "; ")] : []
+        guard isPartial else { return [] }
+        return ["\(path) is \(refinedRounds == nil ? "partial" : "an unfinished refinement"): " + reasons.joined(separator: "; ")]
     }
 }
 

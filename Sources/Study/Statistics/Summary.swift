@@ -165,6 +165,8 @@ public struct Summary {
     public var optimalBetas: [OptimalBetaClaim]
     /// The rate–distortion distances (per λ and data source).
     public var rdDistances: [RDDistance]
+    /// The refinement record of a refined study (`vaesweep refine`), nil otherwise.
+    public var refinement: Refinement? = nil
 
     /// Quantities whose gaps are reported per N: the validated ones.
     public static let gapQuantities = Validation.quantities
@@ -200,7 +202,7 @@ public struct Summary {
                         pointsDone: d.pointsDone, pointsTotal: d.pointsTotal, statusCounts: d.statusCounts(),
                         theoryFinite: eps.filter { $0.isFinite }.count, theoryTotal: d.theoryCount,
                         hasSimulation: d.hasSimulation, gaps: [], validation: nil, completeness: Completeness(d),
-                        thresholds: [], optimalBetas: [], rdDistances: [])
+                        thresholds: [], optimalBetas: [], rdDistances: [], refinement: d.refinement)
         s.gaps = gaps(d)
         if d.hasSimulation { s.validation = Validation.compute(d) }
         guard let aMax = d.alpha.indices.max(by: { d.alpha[$0] < d.alpha[$1] }) else { return s }

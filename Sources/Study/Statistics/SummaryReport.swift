@@ -27,7 +27,17 @@ extension Summary {
         comp.append("theory \(theoryFinite)/\(theoryTotal) points")
         if !hasSimulation { comp.append("theory-only file (no simulations)") }
         o.append("completion: " + comp.joined(separator: "; "))
-        if let c = completeness, c.isPartial { o.append("partial file: " + c.reasons.joined(separator: "; ")) }
+        if let c = completeness, let k = c.refinedRounds {
+            o.append("refined study: \(k) round\(k == 1 ? "" : "s") after the input, \(c.done) of the grid's \(c.total) points computed "
+                     + "(theory and simulated; sparse by design: the cells not run were never planned)")
+            if c.isPartial { o.append("unfinished refinement: " + c.reasons.joined(separator: "; ")) }
+        } else if let c = completeness, c.isPartial {
+            o.append("partial file: " + c.reasons.joined(separator: "; "))
+        }
+        if let r = refinement {
+            o.append("")
+            o += refinementLines(r)
+        }
         if let v = validation {
             o.append("")
             o.append("validation (MODEL.md §7; details: vaesweep validate):")
@@ -65,8 +75,9 @@ extension Summary {
 
     // MARK: records
 
-    /// The same content as flat records (one JSON object each): kinds "grid", "coordinate", "verdicts",
-    /// "threshold", "optimal_beta", "rd_distance".
+    /// The same content as flat records (one JSON object each): kinds "grid", "coordinate",
+    /// "refinement" and "refinement_round" (a refined study only), "verdicts", "threshold",
+    /// "optimal_beta", "rd_distance".
     public func records() -> [SummaryRecord] {
         var out: [SummaryRecord] = []
         var g: SummaryRecord = [("kind", .string("grid")), ("path", .string(path)), ("rho", .double(rho)), ("eta", .double(eta))]
@@ -83,6 +94,7 @@ extension Summary {
             out.append([("kind", .string("coordinate")), ("name", .string(c.name)), ("count", .int(c.count)),
                         ("min", .double(c.min)), ("max", .double(c.max)), ("spacing", .string(c.spacing))])
         }
+        if let r = refinement { out += refinementRecords(r) }
         if let v = validation {
             for q in Validation.quantities {
                 let c = v.counts(quantity: q)
@@ -121,6 +133,7 @@ extension Summary {
     }
 }
 
-private extension String {
+extension String {
+    /// The string right-aligned in `n` characters (unchanged when it is longer).
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
