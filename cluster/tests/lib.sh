@@ -2,7 +2,7 @@
 # Helpers shared by the SLURM test scripts (sourced; needs $W, $SBATCH_SCRIPT, $T0, PASSED/FAILED).
 
 # Datasets whose values legitimately differ between runs (wall-clock time per point).
-NONDETERMINISTIC=${VS_NONDETERMINISTIC:-sim_seconds}
+NONDETERMINISTIC=${VS_NONDETERMINISTIC:-sim_seconds round_core_seconds round_wall_seconds round_load_balance}
 
 # Test bookkeeping: PASS/FAIL lines with the seconds since $T0, and the closing count.
 pass() { PASSED=$((PASSED + 1)); printf 'PASS %s (%ds)\n' "$1" $((SECONDS - T0)); }

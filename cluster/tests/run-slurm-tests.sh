@@ -23,6 +23,10 @@
 #   4. the mpirun launcher (VAESWEEP_LAUNCHER=mpirun): SIGTERM to the batch shell drains
 #      it too (forwarded as SIGUSR1), and a job chained with --dependency=afternotok
 #      finishes the sweep on its own (the first job held as in 2).
+#   5. `sweep.sbatch refine RESULTS.h5 …` (vaesweep refine): drained at "walltime" (SIGUSR1 to
+#      the batch shell) while round 2 is held by the test hook, it ends with exit 3 and the
+#      output holds round 2 pending; resubmitting the same command finishes the refinement, and
+#      the result equals an uninterrupted refine outside SLURM; a third submission does nothing.
 # Ends with "N passed, M failed"; exit status 0 only if nothing failed.
 set -uo pipefail
 T_START=$SECONDS
@@ -49,10 +53,10 @@ case $VAESWEEP in /*) ;; *) VAESWEEP=$ROOT/$VAESWEEP ;; esac
 export VAESWEEP
 if ! [ -x "$VAESWEEP" ] || ! "$VAESWEEP" run --help >/dev/null 2>&1; then
     echo "FAIL setup: $VAESWEEP is missing or has no working 'run' subcommand (build it, or set VAESWEEP)"
-    FAILED=4; summary; exit 1
+    FAILED=5; summary; exit 1
 fi
 
-[ "$(id -u)" = 0 ] || { echo "FAIL setup: must run as root (private slurmd/munged)"; FAILED=4; summary; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "FAIL setup: must run as root (private slurmd/munged)"; FAILED=5; summary; exit 1; }
 [ "${VS_SLURM_INSTALL:-1}" = 0 ] || vs_ensure_packages mpirun h5diff h5dump h5ls
 
 W=$(mktemp -d /tmp/vaesweep-slurm-tests.XXXXXX)
@@ -68,7 +72,7 @@ trap 'exit 130' INT TERM
 T0=$SECONDS
 if ! D=$(VS_SLURM_INSTALL=0 "$CLUSTER/local/slurm-up.sh" "$W/slurm"); then
     D=$W/slurm   # slurm-up cleaned up after itself; make sure anyway
-    echo "FAIL setup: could not bring up the private SLURM"; FAILED=4; summary; exit 1
+    echo "FAIL setup: could not bring up the private SLURM"; FAILED=5; summary; exit 1
 fi
 # shellcheck disable=SC1091
 . "$D/env"
@@ -79,7 +83,7 @@ export OPENBLAS_NUM_THREADS=1
 # ---- specs --------------------------------------------------------------------------
 # Big enough that a drain signal sent as soon as the first point is journaled lands
 # well before the end; small enough that a full run takes a few seconds.
-cp "$CLUSTER/specs/slurm-test.toml" "$W/spec.toml" || { echo "FAIL setup: cluster/specs/slurm-test.toml missing"; FAILED=4; summary; exit 1; }
+cp "$CLUSTER/specs/slurm-test.toml" "$W/spec.toml" || { echo "FAIL setup: cluster/specs/slurm-test.toml missing"; FAILED=5; summary; exit 1; }
 # Malformed: beta is a string.
 sed 's/^beta .*/beta   = "lots"/' "$W/spec.toml" >"$W/bad.toml"
 
@@ -112,6 +116,22 @@ if ! (cd "$W/ref" && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 fi
 REF_SECS=$((SECONDS - T0))
 echo "reference: mpirun -np 2 run of the spec took ${REF_SECS}s"
+
+# ---- reference refine: a small exact-law study refined by plain mpirun ------------------
+T0=$SECONDS
+mkdir -p "$W/rref"
+printf '%s\n' '[grid]' 'alpha = [0.5, 1.5, 3.0]' 'beta = [0.5, 1.5, 3.0]' 'lambda = [0.01, 1.0]' \
+    'N = [250, 500, 1000]' 'seeds = 5' '[simulation]' 'solver = "exact"' 'data = "bidiagonal"' >"$W/rref/small.toml"
+REFINE_OPTS=(--budget 0.01 --rounds 3 --target-se 0.05 --max-n 64000 --max-replicates 40)
+rref_ok=1
+if ! (cd "$W/rref" && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none \
+        && "$VAESWEEP" run small.toml --output small.h5 --quiet \
+        && mpirun -np 2 --oversubscribe "$VAESWEEP" refine small.h5 "${REFINE_OPTS[@]}" --quiet) >"$W/rref/log" 2>&1 \
+    || ! [ -f "$W/rref/small.refined.h5" ]; then
+    rref_ok=0
+    echo "reference refine failed:"; tail -n 20 "$W/rref/log"
+fi
+echo "reference: study + mpirun -np 2 refine took $((SECONDS - T0))s"
 
 # ---- 1. a complete sweep in one allocation --------------------------------------------
 test1() {
@@ -230,10 +250,46 @@ test4() {
     pass "$name"
 }
 
+# ---- 5. refine: walltime drain mid-round + resubmission ------------------------------------
+test5() {
+    local name="5 refine via sweep.sbatch: drained mid-round, resubmitted, equals an uninterrupted refine" dir=$W/t5 id st err deadline
+    T0=$SECONDS
+    ((rref_ok)) || { fail "$name" "no reference refine"; return; }
+    mkdir -p "$dir"; cp "$W/rref/small.h5" "$dir/"
+    id=$(VAESWEEP_TEST_HOOKS='hold-after=2;hold-round=2' submit "$dir" -n 2 -- refine small.h5 "${REFINE_OPTS[@]}") \
+        || { fail "$name" "sbatch failed"; return; }
+    st=$(vs_wait_running "$id" 30) || { fail "$name" "job $id not running: $st"; return; }
+    # the observable event: round 2 held by the test hook (round 1 is in the output by then)
+    deadline=$((SECONDS + 120))
+    until joblog "$dir" "$id" | grep -q 'work held by VAESWEEP_TEST_HOOKS'; do
+        ((SECONDS < deadline)) && [ -n "$(squeue -h -j "$id" -o %T 2>/dev/null)" ] \
+            || { fail "$name" "round 2 was never held"; show_log "$dir" "$id"; return; }
+        sleep 0.2
+    done
+    scancel --batch --signal=USR1 "$id" || { fail "$name" "scancel failed"; return; }
+    st=$(vs_wait_job "$id" 90) || { fail "$name" "job $id did not end after the drain: $st"; return; }
+    [ "$st" = "FAILED 3:0" ] || { fail "$name" "drained job ended $st (want FAILED 3:0)"; show_log "$dir" "$id"; return; }
+    joblog "$dir" "$id" | grep -q 'refine drained (exit 3)' || { fail "$name" "no drain line in the job log"; show_log "$dir" "$id"; return; }
+    [ "$(h5_values "$dir/small.refined.h5" round_complete | tr '\n' ' ')" = "1 1 0 " ] \
+        || { fail "$name" "the drained output does not hold round 2 pending: $(h5_values "$dir/small.refined.h5" round_complete | tr '\n' ' ')"; return; }
+    id=$(submit "$dir" -n 2 -- refine small.h5 "${REFINE_OPTS[@]}") || { fail "$name" "second sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 120) || { fail "$name" "resubmitted job $id did not finish: $st"; return; }
+    [ "$st" = "COMPLETED 0:0" ] || { fail "$name" "resubmitted job $id ended $st"; show_log "$dir" "$id"; return; }
+    joblog "$dir" "$id" | grep -q 'round 2: resuming its' || { fail "$name" "the resubmitted job did not resume round 2"; show_log "$dir" "$id"; return; }
+    err=$(h5_same_data "$dir/small.refined.h5" "$W/rref/small.refined.h5") || { fail "$name" "resumed refine differs: $err"; return; }
+    id=$(submit "$dir" -n 2 -- refine small.h5 "${REFINE_OPTS[@]}") || { fail "$name" "third sbatch failed"; return; }
+    st=$(vs_wait_job "$id" 60)
+    if ! [ "$st" = "COMPLETED 0:0" ] || ! joblog "$dir" "$id" | grep -q 'nothing to do'; then
+        fail "$name" "resubmitting a finished refine: $st"; show_log "$dir" "$id"; return
+    fi
+    pass "$name"
+}
+
 test1
 test2
 test3
 test4
+test5
 
 # No job may be left behind.
 left=$(squeue -h -o %A 2>/dev/null | tr '\n' ' ')

@@ -61,36 +61,54 @@ public struct RefineSession {
     /// Check everything before MPI starts. Every rank checks the options; launch rank 0 reads the
     /// files, takes the lock and builds the state.
     public static func prepare(_ request: RefineRequest, launchRankZero: Bool) throws -> (RefineSession, Decision) {
+        // every rank: the checks and the decision that need no more than attributes (so all ranks
+        // agree on refusing or on having nothing to do)
         try request.options.validate()
         let hooks = try TestHooks.fromEnvironment()
         var session = RefineSession(request: request, hooks: hooks, state: nil, lock: nil)
-        guard launchRankZero else { return (session, .run) }
         let input = request.inputPath, out = request.outputPath
         guard FileManager.default.fileExists(atPath: input) else { throw Refusal("refine: the input '\(input)' does not exist") }
         if SweepPlan.samePath(input, out) {
             throw Refusal("refine: --output '\(out)' is the input; the input is never written — choose another --output")
         }
         try SafeFile.checkTarget(out, derivedSuffixes: [".lock"])
+        let settings: StudySettings
+        do { settings = try ResultsData.readAttributes(path: input).settings() } catch { throw Refusal("refine: \(error)") }
+        guard let sim = settings.simulation, sim.solver != nil, sim.dataModel != nil else {
+            throw Refusal("refine: '\(input)' holds no simulations (a theory-only study has nothing to refine)")
+        }
+        var decision = Decision.run
+        let outputExists = FileManager.default.fileExists(atPath: out)
+        if outputExists {
+            guard request.resume else {
+                throw Refusal("refine: '\(out)' exists; pass --resume to continue the refinement it holds, or choose another --output")
+            }
+            let status: (options: String, finished: String, pending: Bool)?
+            do { status = try Refinement.readStatus(path: out) } catch { throw Refusal("refine --resume: \(error)") }
+            guard let status else {
+                throw Refusal("refine --resume: '\(out)' is not the output of a refine; choose another --output")
+            }
+            if let d = request.options.firstDifference(from: status.options) {
+                throw Refusal("refine --resume: \(d.option) differs from the refine that wrote '\(out)' (file: \(d.theirs), given: \(d.mine)); give the same options, or refine '\(out)' further into a new --output")
+            }
+            if !status.finished.isEmpty && !status.pending {
+                decision = .nothingToDo("'\(out)' holds this refinement, finished (\(status.finished)): nothing to do")
+            }
+        }
+        guard launchRankZero, decision == .run else { return (session, decision) }
+        // launch rank 0: the files themselves, the lock, the state
         try OutputLock.checkFree(outputPath: out)
         let base: ResultsData
         do { base = try ResultsData.read(path: input) } catch { throw Refusal("refine: \(error)") }
-        let settings = try base.settings()
-        guard base.hasSimulation, let sim = settings.simulation, sim.solver != nil, sim.dataModel != nil else {
+        guard base.hasSimulation else {
             throw Refusal("refine: '\(input)' holds no simulations (a theory-only study has nothing to refine)")
         }
         if base.refinement?.pendingRound != nil {
             throw Refusal("refine: '\(input)' is a refinement drained part-way through a round; finish it first (refine its input with --output '\(input)' --resume)")
         }
-        var decision = Decision.run
-        if FileManager.default.fileExists(atPath: out) {
-            guard request.resume else {
-                throw Refusal("refine: '\(out)' exists; pass --resume to continue the refinement it holds, or choose another --output")
-            }
+        if outputExists {
             let current: ResultsData
             do { current = try ResultsData.read(path: out) } catch { throw Refusal("refine --resume: \(error)") }
-            guard let r = current.refinement else {
-                throw Refusal("refine --resume: '\(out)' is not the output of a refine; choose another --output")
-            }
             if let key = try current.settings().firstDifference(from: settings) {
                 throw Refusal("refine --resume: '\(out)' and '\(input)' differ in \(key); it is not a refinement of this input")
             }
@@ -99,17 +117,11 @@ public struct RefineSession {
                   base.lam.allSatisfy({ grownL[$0] != nil }) else {
                 throw Refusal("refine --resume: '\(out)' does not hold the grid of '\(input)'; it is not a refinement of this input")
             }
-            if let d = request.options.firstDifference(from: r.options) {
-                throw Refusal("refine --resume: \(d.option) differs from the refine that wrote '\(out)' (file: \(d.theirs), given: \(d.mine)); give the same options, or refine '\(out)' further into a new --output")
-            }
-            if !r.finished.isEmpty && r.pendingRound == nil {
-                decision = .nothingToDo("'\(out)' holds this refinement, finished (\(r.finished)): nothing to do")
-            }
             session.state = current
         } else {
             session.state = start(base, request: request)
         }
-        if decision == .run { session.lock = try OutputLock(outputPath: out) }
+        session.lock = try OutputLock(outputPath: out)
         return (session, decision)
     }
 

@@ -285,6 +285,19 @@ public struct Refinement: Sendable, Equatable {
         ("action_target_se", "precision: the target se of that observable", "1", true, { $0.targetSE }),
     ]
 
+    /// What a refine must know of an existing output before it starts, cheaply (root attributes and
+    /// the rounds' completeness only; the same answer on every rank): its options, why its latest
+    /// session stopped ("" while going), whether a round is pending. Nil when the file holds no
+    /// refinement. Throws `ResultsError` for a file that cannot be read.
+    public static func readStatus(path: String) throws -> (options: String, finished: String, pending: Bool)? {
+        let f = try ResultsData.open(path)
+        defer { try? f.close() }
+        guard f.contains(Name.round), f.hasAttribute(Name.options), f.contains("round_complete") else { return nil }
+        let complete = try f.openDataset("round_complete").read(Int64.self)
+        return (try f.stringAttribute(Name.options), f.hasAttribute(Name.finished) ? try f.stringAttribute(Name.finished) : "",
+                complete.last.map { $0 != 1 } ?? false)
+    }
+
     /// The refinement record of an open results file, or nil when the file has none.
     static func read(_ f: HDF5File, axes: StudyAxes, path: String) throws -> Refinement? {
         guard f.contains(Name.round), f.hasAttribute(Name.options) else { return nil }
