@@ -81,6 +81,11 @@ final class RefineRunTests: XCTestCase {
         let p = try startVaesweep(["refine", input, "--output", out] + RefineRunTests.drainOptions, ranks: 2,
                                   environment: ["VAESWEEP_TEST_HOOKS": "hold-after=2;hold-round=2"], stderrTo: log)
         waitForLine(log, "work held by VAESWEEP_TEST_HOOKS after 2 items")
+        func refinementState() throws -> String? {
+            let r = try runVaesweep(["status", out, "--json"])
+            return try jsonLines(r.stdout).first?["refinement_state"] as? String
+        }
+        XCTAssertEqual(try refinementState(), "refining")   // seen from outside: the lock is held
         kill(p.processIdentifier, SIGUSR1)   // mpirun forwards it; the ranks drain and exit 3 (README)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 3, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
@@ -91,10 +96,12 @@ final class RefineRunTests: XCTestCase {
         XCTAssertFalse(dr.actions(ofRound: 2).isEmpty)
         XCTAssertGreaterThan(dr.rounds[2].simulatedPoints, 0, "the items in flight were kept")
         XCTAssertLessThan(dr.rounds[2].simulatedPoints, rounds[2].simulatedPoints, "drained part-way")
+        XCTAssertEqual(try refinementState(), "drained")
 
         let r1 = try runVaesweep(["refine", input, "--output", out, "--resume", "--quiet"] + RefineRunTests.drainOptions, ranks: 2)
         XCTAssertEqual(r1.status, 0, r1.stderr)
         try Fixtures.assertSameStudy(whole, out)
+        XCTAssertEqual(try refinementState(), "finished")
         let again = try runVaesweep(["refine", input, "--output", out, "--resume"] + RefineRunTests.drainOptions)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("nothing to do"), again.stderr)

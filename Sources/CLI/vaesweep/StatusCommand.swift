@@ -16,7 +16,8 @@ struct StatusCommand: ParsableCommand {
             over the last minutes and an ETA from the cost model; the lock's holder and whether it is alive (known \
             on the holder's host); the age of the last journal write (a stalled job shows); failed points with their \
             reasons; and the validation verdicts of the finished points (MODEL.md §7), marked provisional. On a \
-            finished file: the completion line (then see `vaesweep summary`). --json: the same as one object with \
+            finished file: the completion line (then see `vaesweep summary`); on a refine's output, whether a refine \
+            holds it now, a round is pending (drained) or why it stopped, with the last round's verdicts. --json: the same as one object with \
             points_done, points_failed, points_remaining and eta_seconds at its top level. --watch S: refresh every \
             S seconds until the sweep is no longer running. Exit status 0, or 2 when there is no sweep at PATH.
             """)
@@ -45,7 +46,7 @@ struct StatusCommand: ParsableCommand {
                 if watch != nil { print("— \(Provenance.isoNow()) —") }
                 print(Self.text(s, verdicts: verdicts), terminator: "")
             }
-            guard let w = watch, s.state == .running else { return }
+            guard let w = watch, s.state == .running || Self.refinement(s)?.state == "refining" else { return }
             Thread.sleep(forTimeInterval: w)
         }
     }
@@ -59,6 +60,23 @@ struct StatusCommand: ParsableCommand {
         return "\(t)s"
     }
 
+    /// A refine's output (the results file itself is its state, there is no journal): whether a
+    /// refine holds it now, a round is pending (drained), or why it stopped; nil for other files.
+    static func refinement(_ s: SweepStatus) -> (state: String, line: String)? {
+        guard s.state == .finished, let r = s.data.refinement else { return nil }
+        let held = (try? OutputLock.checkFree(outputPath: s.path)) == nil
+        let done = r.rounds.filter(\.complete).count - 1
+        let last = r.rounds.last { $0.complete }
+        let verdicts = last.map { ", after round \($0.round): agree \($0.agree), marginal \($0.marginal), disagree \($0.disagree), undecided \($0.undecided), apart \($0.apart)" } ?? ""
+        let rounds = "\(done) round\(done == 1 ? "" : "s") done\(verdicts)"
+        if held { return ("refining", "refining (the output is rewritten after each round; \(rounds))") }
+        if let p = r.pendingRound {
+            return ("drained", "drained refinement: round \(p.round) pending (resume with `vaesweep refine INPUT --output \(s.path) --resume`, the same options; \(rounds))")
+        }
+        if r.finished.isEmpty { return ("stopped", "refinement stopped between rounds (resume with --resume; \(rounds))") }
+        return ("finished", "refinement finished: \(r.finished) (\(rounds))")
+    }
+
     static func percent(_ a: Int, _ b: Int) -> String { String(format: "%.1f %%", 100 * Double(a) / Double(max(1, b))) }
 
     static func text(_ s: SweepStatus, verdicts: Validation?) -> String {
@@ -69,7 +87,7 @@ struct StatusCommand: ParsableCommand {
         case .running: state = "running" + (s.holderAlive == nil ? " (the holder is on another host: liveness not known here)" : "")
         case .drained: state = "drained: resume with `vaesweep run SPEC --output \(s.path) --resume`"
         case .stopped: state = "stopped: the journal remains and nobody holds the output (resume with --resume, or --retry-failed)"
-        case .finished: state = "finished"
+        case .finished: state = refinement(s)?.line ?? "finished"
         }
         o.append("vaesweep status: \(s.path) — \(state)")
         var grid = "grid: \(g.nAlpha) α × \(g.nBeta) β × \(g.nLambda) λ = \(g.theoryPoints) theory points"
@@ -79,7 +97,8 @@ struct StatusCommand: ParsableCommand {
         }
         o.append(grid)
         if s.state == .finished {
-            o.append("complete: \(s.pointsDone)/\(s.pointsTotal) points (\(s.pointsFailed) failed); see `vaesweep summary \(s.path)`")
+            o.append((s.data.refinement == nil ? "complete" : "computed (a refined study: sparse by design)")
+                     + ": \(s.pointsDone)/\(s.pointsTotal) points (\(s.pointsFailed) failed); see `vaesweep summary \(s.path)`")
             return o.joined(separator: "\n") + "\n"
         }
         o.append("points: \(s.pointsDone) done (\(s.pointsReused) reused), \(s.pointsFailed) failed, \(s.pointsRemaining) remaining of \(s.pointsTotal) (\(percent(s.pointsDone, s.pointsTotal)))")
@@ -109,6 +128,10 @@ struct StatusCommand: ParsableCommand {
         j.add("points_remaining", s.pointsRemaining); j.add("eta_seconds", s.etaSeconds ?? .nan)
         j.add("points_total", s.pointsTotal); j.add("points_reused", s.pointsReused)
         j.add("path", s.path); j.add("state", s.state.rawValue)
+        if let r = refinement(s), let rf = s.data.refinement {
+            j.add("refinement_state", r.state); j.add("refinement_rounds_done", rf.rounds.filter(\.complete).count - 1)
+            j.add("refinement_finished", rf.finished)
+        }
         j.add("theory_points", s.grid.theoryPoints); j.add("simulated_points", s.grid.simulationPoints)
         j.add("data_sets", s.grid.simulationUnits)
         j.add("rate_points_per_second", s.rate ?? .nan); j.add("rate_window_seconds", s.rateWindow)

@@ -316,7 +316,11 @@ public struct Refinement: Sendable, Equatable {
         let roundIDs = try f.openDataset(Name.round).read(Int64.self).map(Int.init)
         let nr = roundIDs.count
         var cols: [String: [Double]] = [:]
-        for c in roundColumns { cols[c.name] = try column(c.name, count: nr) }
+        for c in roundColumns {
+            // (a diagnostic added after the first refine files: absent is unmeasured)
+            if c.name == "round_load_balance" && !f.contains(c.name) { cols[c.name] = Array(repeating: .nan, count: nr); continue }
+            cols[c.name] = try column(c.name, count: nr)
+        }
         var rounds: [Round] = []
         for i in 0..<nr {
             var r = Round(round: roundIDs[i], complete: cols["round_complete"]![i] == 1)
