@@ -11,14 +11,8 @@ import XCTest
 /// references are schedules worked out by hand (in the comments), in binary-exact numbers (a poll
 /// interval of 1/4 s, costs in eighths), so the makespans are compared exactly.
 final class VirtualTimeTests: XCTestCase {
-    static let spec = """
-    [grid]
-    alpha = [0.5, 2.0, 4.0]
-    beta = [0.5, 1.5]
-    lambda = [0.01, 1.0]
-    N = [20, 30]
-    seeds = 2
-    """
+    /// The coordinator suite's small grid (3 α × 2 β × 2 λ × 2 N × 2 seeds).
+    static let spec = CoordinatorTests.spec
 
     /// Seven data sets A…G of the test grid with the costs of the hand-worked schedule.
     static let costs: [Double] = [5, 3.875, 3, 3, 2, 2, 1]

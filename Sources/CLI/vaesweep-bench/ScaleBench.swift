@@ -125,7 +125,7 @@ func virtualRun(name: String, grid: Grid, ranks: Int, seconds: @escaping (WorkIt
     let work = grid.handOutOrder(store.remainingWork(), ranks: ranks)   // as `vaesweep run` hands it out
     let journalPath = dir.appendingPathComponent("\(name)-\(ranks).journal").path
     let journal = try Journal.create(path: journalPath, settings: grid.spec.settings.serialized, canonicalSpec: grid.spec.canonical)
-    defer { unlink(journalPath) }
+    defer { unlink(journalPath) }   // in this benchmark's own temporary directory
     let net = VirtualNetwork(size: ranks, model: VirtualNetwork.Model(seconds: seconds, payload: payload))
     var c = Coordinator(transport: net, store: store, journal: journal, host: "rank0", compute: { _ in [] }, interrupted: { false })
     c.runtime = net
@@ -172,7 +172,7 @@ func runScaleBenchmark() throws {
     let wanted = Set((env["VAESWEEP_SCALE_SWEEPS"] ?? "default,large").split(separator: ",").map(String.init))
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vaesweep-scale-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
+    defer { try? FileManager.default.removeItem(at: dir) }   // this benchmark's own temporary directory
 
     let grids = try scaleSweeps.filter { wanted.contains($0.name) }.map { ($0.name, try Grid(spec: try SweepSpec.parse($0.spec))) }
     guard let large = try? SweepSpec.parse(scaleSweeps[1].spec) else { throw BenchError("large spec") }
@@ -257,6 +257,6 @@ func measureWrite(simulated: Int, dir: URL) throws -> (seconds: Double, bytes: I
     try SafeFile.writeResults(d, to: path)
     let seconds = Date().timeIntervalSince(t0)
     let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    unlink(path)
+    unlink(path)   // the file this benchmark just wrote in its own temporary directory
     return (seconds, bytes, axes.simCount + axes.theoryCount)
 }

@@ -28,7 +28,7 @@ func timeSweep(spec: String, ranks: Int, dir: URL, name: String? = nil, extra: [
 func runSweepBenchmark() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vaesweep-bench-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
+    defer { try? FileManager.default.removeItem(at: dir) }   // this benchmark's own temporary directory
 
     // 1. Start-up for a 10⁶-point grid: parse, grid, unit order, result store (what happens before
     //    the first unit is handed out).
