@@ -46,7 +46,8 @@ enum Fixtures {
         }
         let provenance: Set<String> = [RootKey.startTime, RootKey.endTime, RootKey.hosts, RootKey.ranks, RootKey.command,
                                        RootKey.gitCommit, RootKey.toolVersion, RootKey.swiftVersion, RootKey.mpiVersion,
-                                       RootKey.mpiBuild, RootKey.hdf5Version, RootKey.openblasVersion, RootKey.openblasCore]
+                                       RootKey.mpiBuild, RootKey.hdf5Version, RootKey.openblasVersion, RootKey.openblasCore,
+                                       RootKey.busySeconds, RootKey.loadBalance]
         var attrs: [String: String] = [:]
         for (k, v) in try ResultsData.readAttributes(path: path).values where !provenance.contains(k) { attrs[k] = v.description }
         for k in [Refinement.Name.options, Refinement.Name.finished, Refinement.Name.base, Refinement.Name.plan] where f.hasAttribute(k) {

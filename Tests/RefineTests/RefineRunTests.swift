@@ -58,6 +58,10 @@ final class RefineRunTests: XCTestCase {
         }
         XCTAssertEqual(rf.simRound.filter { $0 >= 0 }.count, d.status!.filter { $0 != 0 }.count)
         XCTAssertLessThanOrEqual(rf.rounds.dropFirst().reduce(0) { $0 + $1.costEstimate }, 0.01 * 3600)
+        // the latest round's run balanced over both ranks, as every run's file says
+        XCTAssertEqual(d.attributes.doubles(RootKey.busySeconds)?.count, 2)
+        let lb = try XCTUnwrap(d.attributes.double(RootKey.loadBalance))
+        XCTAssertTrue(lb > 0 && lb <= 1, "\(lb)")
         // the study on disk is a normal results file: its spec is the union grid
         let spec = try SweepSpec(canonical: try XCTUnwrap(d.attributes.specCanonical))
         XCTAssertEqual(spec.N, d.N)

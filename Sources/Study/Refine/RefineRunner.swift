@@ -96,6 +96,7 @@ extension RefineSession {
         let gitCommit = Provenance.gitCommit()
         let startTime = Provenance.isoNow()
         var code = ExitStatus.complete
+        var lastRun: CoordinatorOutcome? = nil   // the latest round's run: its busy seconds and load balance
         defer { try? channel.end() }
         while true {
             var r = state.refinement!
@@ -107,7 +108,7 @@ extension RefineSession {
                 let done = r.rounds.filter { $0.round >= r.firstRound && $0.complete }.count
                 let spent = r.rounds.filter { $0.round >= r.firstRound }.reduce(0) { $0 + $1.costEstimate }
                 if done >= options.rounds {
-                    try finish(&state, "the round limit (--rounds \(options.rounds))", settings: settings, ranks: channel.ranks, host: host, gitCommit: gitCommit, start: startTime, log: log)
+                    try finish(&state, "the round limit (--rounds \(options.rounds))", settings: settings, ranks: channel.ranks, host: host, gitCommit: gitCommit, start: startTime, run: lastRun, log: log)
                     break
                 }
                 if interrupted() {
@@ -126,7 +127,7 @@ extension RefineSession {
                         : "nothing more within the budget and caps (\(plan.unmet) needs left; see refine_plan)"
                     r.plan += plan.lines
                     state.refinement = r
-                    try finish(&state, reason, settings: settings, ranks: channel.ranks, host: host, gitCommit: gitCommit, start: startTime, log: log)
+                    try finish(&state, reason, settings: settings, ranks: channel.ranks, host: host, gitCommit: gitCommit, start: startTime, run: lastRun, log: log)
                     break
                 }
                 k = plan.round
@@ -171,6 +172,7 @@ extension RefineSession {
             let t0 = Date()
             let outcome = try coordinator.run(work: work)
             let wall = Date().timeIntervalSince(t0)
+            lastRun = outcome
             // the round's record
             var next = store.data
             var row = r.rounds.removeLast()
@@ -191,7 +193,7 @@ extension RefineSession {
             next.attributes = state.attributes
             next.refinement = r
             state = next
-            try write(&state, spec: spec, settings: settings, ranks: channel.ranks, hosts: outcome.hosts, gitCommit: gitCommit, start: startTime)
+            try write(&state, spec: spec, settings: settings, ranks: channel.ranks, hosts: outcome.hosts, gitCommit: gitCommit, start: startTime, run: lastRun)
             if !row.complete {
                 SweepRunner.log("interrupted: wrote '\(request.outputPath)' with round \(k) pending (\(remaining) points left); rerun with --resume to finish")
                 code = ExitStatus.interrupted
@@ -204,16 +206,17 @@ extension RefineSession {
 
     /// Record why the session stopped and write the output.
     private func finish(_ state: inout ResultsData, _ reason: String, settings: StudySettings, ranks: Int, host: String,
-                        gitCommit: String, start: String, log: (String) -> Void) throws {
+                        gitCommit: String, start: String, run: CoordinatorOutcome?, log: (String) -> Void) throws {
         state.refinement!.finished = reason
         let spec = try SweepSpec(settings: settings, axes: state.axes, source: request.inputPath, role: "refine")
-        try write(&state, spec: spec, settings: settings, ranks: ranks, hosts: [host], gitCommit: gitCommit, start: start)
+        try write(&state, spec: spec, settings: settings, ranks: ranks, hosts: run?.hosts ?? [host], gitCommit: gitCommit, start: start, run: run)
         log("refine finished: \(reason); wrote \(request.outputPath)")
     }
 
-    /// The study's root attributes (settings, provenance of the union spec, bookkeeping), then the file.
+    /// The study's root attributes (settings, provenance of the union spec, bookkeeping, the load
+    /// balance of `run`, the latest round's run of this process), then the file.
     private func write(_ state: inout ResultsData, spec: SweepSpec, settings: StudySettings, ranks: Int, hosts: [String],
-                       gitCommit: String, start: String) throws {
+                       gitCommit: String, start: String, run: CoordinatorOutcome?) throws {
         let done = (0..<state.theoryCount).filter { state.isDone(.theory, $0) }.count
             + (0..<state.simCount).filter { state.isDone(.simulation, $0) }.count
         let total = state.theoryCount + state.simCount
@@ -224,6 +227,7 @@ extension RefineSession {
             (RootKey.pointsFailed, .int(Int64(state.status?.lazy.filter { $0 == PointStatus.failed.rawValue }.count ?? 0))),
             (RootKey.complete, .int(done == total ? 1 : 0)),
         ]
+        if let run { attrs += [(RootKey.busySeconds, .doubles(run.busySeconds)), (RootKey.loadBalance, .double(run.loadBalance))] }
         state.attributes = RootAttributes(attrs)
         try SafeFile.writeResults(state, to: request.outputPath)
     }
