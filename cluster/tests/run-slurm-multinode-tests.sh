@@ -98,15 +98,16 @@ cp "$CLUSTER/specs/slurm-test.toml" "$W/spec.toml" || setup_fail "cluster/specs/
 # ---- helpers (the shared ones are in lib.sh) -------------------------------------------------
 # Root attribute $2 of file $1 (a string), e.g. hosts.
 h5_attr() { python3 -c 'import h5py,sys; v=h5py.File(sys.argv[1],"r").attrs[sys.argv[2]]; print(v.decode() if isinstance(v,bytes) else v)' "$1" "$2" 2>/dev/null; }
-# Number of points recorded in a journal (layout: "VAESWEEP-JOURNAL 2", two length-prefixed
-# texts (settings, canonical spec), then records magic|kind|n|values|checksum, each point its
-# coordinates and payload: 3 + 14 values for theory (kind 1), 5 + 17 for simulation (kind 0);
-# see Sources/Study/Sweep/Journal.swift). Fails loudly on another layout rather than guessing.
+# Number of points recorded in a journal (layout: "VAESWEEP-JOURNAL 3" (or 2), two
+# length-prefixed texts (settings, canonical spec), then records magic|kind|n|values|checksum,
+# each point its coordinates and payload: 3 + 14 values for theory (kinds 1 and 4), 5 + 17 for
+# simulation (kinds 0 and 3), kind 2 a clock record (one value, no point); see
+# Sources/Study/Sweep/Journal.swift). Fails loudly on another layout rather than guessing.
 journal_units() {
     python3 - "$1" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
-l1 = b.index(b"\n"); assert b[:l1] == b"VAESWEEP-JOURNAL 2", "unknown journal header %r" % b[:l1]
+l1 = b.index(b"\n"); assert b[:l1] in (b"VAESWEEP-JOURNAL 3", b"VAESWEEP-JOURNAL 2"), "unknown journal header %r" % b[:l1]
 pos = l1 + 1
 for _ in range(2):
     nl = b.index(b"\n", pos); pos = nl + 1 + int(b[pos:nl]) + 1
@@ -114,7 +115,9 @@ points = 0
 while pos + 24 <= len(b):
     magic, kind, n = struct.unpack_from("<QqQ", b, pos)
     if magic != 0x44524F4345524A56 or pos + 32 + 8 * n > len(b): break
-    points += n // (17 if kind == 1 else 22); pos += 32 + 8 * n
+    assert kind in (0, 1, 2, 3, 4), "unknown record kind %d" % kind
+    if kind != 2: points += n // (17 if kind in (1, 4) else 22)
+    pos += 32 + 8 * n
 print(points)
 PY
 }
